@@ -1,0 +1,1303 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "hs-session"
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "hs-client.h"
+#include "hs-endpoint.h"
+#include "hs-net-error.h"
+#include "hs-server.h"
+#include "hs-session.h"
+#include "hs-sock-diag.h"
+#include "hs-socket-item.h"
+
+#define BUSY_INTERVAL_MS        16
+#define IDLE_INTERVAL_MS        250
+#define BUSY_WINDOW_US          (2 * G_USEC_PER_SEC)
+#define DISCOVERY_INTERVAL_US   (1 * G_USEC_PER_SEC)
+#define ALL_SOCKETS_INTERVAL_US (G_USEC_PER_SEC / 2)
+#define HIGHLIGHT_US            (3 * G_USEC_PER_SEC / 2)
+
+/* One connection of the session and the sockets the session holds for it. */
+typedef struct
+{
+  guint id;
+  HsEndpoint *endpoint[2];
+  HsAddress client; /* port 0 until the kernel has chosen it */
+  HsAddress server;
+  gboolean tuple_known;
+  gboolean seen[2];    /* the kernel has shown this side's socket */
+  gboolean gone[2];    /* ... and has since forgotten it */
+  gboolean connecting; /* the client's connect() is in flight */
+  gboolean aborted[2];
+  char *target; /* "host:port" as the user typed it */
+} Conn;
+
+struct _HsSession
+{
+  GObject parent_instance;
+
+  HsNetworkKind network;
+  HsTrace *trace;
+  HsInference *inference;
+  HsServer *server;
+  HsClient *client;
+  HsSockDiag *diag;
+  char *table_source;
+
+  GPtrArray *conns; /* Conn*, newest last */
+  Conn *connecting; /* the attempt HsClient is making */
+
+  GListStore *sockets; /* HsSocketItem */
+  GHashTable *items;   /* key → HsSocketItem (borrowed from the store) */
+  GArray *dumped;      /* HsSocketRow from the last discovery dump */
+  GCancellable *dump_cancellable;
+  gboolean dump_running;
+  gint64 last_dump_us;
+
+  gboolean show_all;
+  gboolean proc_backend; /* /proc fallback: no cheap lookups, read dumps */
+  guint poll_id;
+  guint poll_interval;
+  gint64 busy_until_us;
+};
+
+enum
+{
+  PROP_0,
+  PROP_LISTENING,
+  PROP_SHOW_ALL,
+  N_PROPS
+};
+
+enum
+{
+  ERROR,
+  CHANGED,
+  N_SIGNALS
+};
+
+G_DEFINE_FINAL_TYPE (HsSession, hs_session, G_TYPE_OBJECT)
+G_DEFINE_QUARK (hs - session - error - quark, hs_session_error)
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void schedule_poll (HsSession *self);
+
+static void
+conn_free (Conn *c)
+{
+  for (guint i = 0; i < 2; i++)
+    if (c->endpoint[i] != NULL)
+      {
+        g_signal_handlers_disconnect_matched (c->endpoint[i], G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL,
+                                              c);
+        g_clear_object (&c->endpoint[i]);
+      }
+  g_free (c->target);
+  g_free (c);
+}
+
+static void
+mark_busy (HsSession *self)
+{
+  self->busy_until_us = g_get_monotonic_time () + BUSY_WINDOW_US;
+  schedule_poll (self);
+}
+
+static void
+report_error (HsSession *self,
+              guint connection,
+              HsSide side,
+              HsTraceError kind,
+              const char *message)
+{
+  hs_inference_error (self->inference, connection, side, kind, message);
+  g_signal_emit (self, signals[ERROR], 0, (guint) kind, message);
+}
+
+/* The newest connection whose @side the user can still act on. */
+static Conn *
+find_active (HsSession *self, HsSide side)
+{
+  for (guint i = self->conns->len; i-- > 0;)
+    {
+      Conn *c = g_ptr_array_index (self->conns, i);
+
+      if (c->endpoint[side] != NULL && hs_endpoint_is_open (c->endpoint[side]))
+        return c;
+      if (side == HS_SIDE_CLIENT && c->connecting)
+        return c;
+    }
+  return NULL;
+}
+
+static char *
+format_timer (const HsSocketRow *row)
+{
+  guint seconds = (row->expires_ms + 999) / 1000;
+
+  switch (row->timer)
+    {
+      case 1:
+        return g_strdup_printf (_ ("retransmit %.1f s"), row->expires_ms / 1000.0);
+      case 2:
+        return g_strdup_printf (_ ("keepalive %u s"), seconds);
+      case 3:
+        /* TRANSLATORS: the TIME_WAIT countdown in the socket table */
+        return g_strdup_printf (_ ("%u s"), seconds);
+      case 4:
+        return g_strdup_printf (_ ("probe %.1f s"), row->expires_ms / 1000.0);
+      default:
+        return g_strdup ("");
+    }
+}
+
+static void
+update_item (HsSession *self,
+             GHashTable *fresh,
+             const HsSocketRow *row,
+             const char *owner,
+             gint64 now_us)
+{
+  g_autofree char *key = hs_socket_item_make_key (&row->local, &row->remote);
+  g_autofree char *timer = NULL;
+  HsSocketItem *item;
+
+  if (g_hash_table_contains (fresh, key))
+    return;
+
+  item = g_hash_table_lookup (self->items, key);
+  if (item == NULL)
+    {
+      item = hs_socket_item_new (&row->local, &row->remote);
+      g_hash_table_insert (self->items, g_strdup (key), item);
+      g_list_store_append (self->sockets, item);
+      g_object_unref (item);
+    }
+
+  timer = format_timer (row);
+  hs_socket_item_set_state (item, row->state, now_us);
+  hs_socket_item_set_queues (item, row->send_q, row->recv_q);
+  hs_socket_item_set_timer (item, timer);
+  hs_socket_item_set_owner (item, owner);
+  hs_socket_item_age (item, now_us, HIGHLIGHT_US);
+
+  g_hash_table_add (fresh, g_steal_pointer (&key));
+}
+
+static void
+remove_stale_items (HsSession *self, GHashTable *fresh)
+{
+  for (guint i = g_list_model_get_n_items (G_LIST_MODEL (self->sockets)); i-- > 0;)
+    {
+      g_autoptr (HsSocketItem) item = g_list_model_get_item (G_LIST_MODEL (self->sockets), i);
+      const char *key = hs_socket_item_get_key (item);
+
+      if (g_hash_table_contains (fresh, key))
+        continue;
+      g_hash_table_remove (self->items, key);
+      g_list_store_remove (self->sockets, i);
+    }
+}
+
+static void
+dump_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (HsSession) self = HS_SESSION (user_data);
+  g_autoptr (GError) error = NULL;
+  GArray *rows;
+
+  self->dump_running = FALSE;
+  rows = hs_sock_diag_dump_finish (HS_SOCK_DIAG (object), result, &error);
+  if (rows == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Socket dump failed: %s", error->message);
+      return;
+    }
+
+  g_clear_pointer (&self->dumped, g_array_unref);
+  self->dumped = rows;
+}
+
+/* Discovers sockets the session did not create itself (a client from
+ * elsewhere, an old TIME_WAIT on the same port), or every socket of the
+ * host in the all-sockets view. The dump walks the kernel's whole table, so
+ * it runs in a worker thread and seldom; the session's own sockets are read
+ * by exact lookups on every poll instead. */
+static void
+maybe_start_dump (HsSession *self, gint64 now_us)
+{
+  g_autoptr (GArray) ports = NULL;
+  gint64 interval = self->show_all ? ALL_SOCKETS_INTERVAL_US : DISCOVERY_INTERVAL_US;
+
+  /* Without netlink every reading walks /proc: read continuously (in the
+   * worker) while something changes, and take the session's sockets from
+   * the result. */
+  if (self->proc_backend)
+    interval = now_us < self->busy_until_us ? 0 : IDLE_INTERVAL_MS * 1000;
+
+  if (self->dump_running || now_us - self->last_dump_us < interval)
+    return;
+
+  ports = g_array_new (FALSE, FALSE, sizeof (guint16));
+  if (!self->show_all)
+    {
+      if (hs_server_is_listening (self->server))
+        g_array_append_val (ports, hs_server_get_address (self->server)->port);
+      for (guint i = 0; i < self->conns->len; i++)
+        {
+          Conn *c = g_ptr_array_index (self->conns, i);
+
+          if (c->server.port != 0 && !(c->gone[0] && c->gone[1]))
+            g_array_append_val (ports, c->server.port);
+        }
+      if (ports->len == 0)
+        {
+          g_clear_pointer (&self->dumped, g_array_unref);
+          return;
+        }
+    }
+
+  self->dump_running = TRUE;
+  self->last_dump_us = now_us;
+  hs_sock_diag_dump_async (self->diag, (const guint16 *) ports->data, ports->len, 0,
+                           self->dump_cancellable, dump_cb, g_object_ref (self));
+}
+
+static void
+learn_client_port (HsSession *self, Conn *c)
+{
+  GSocket *pending = hs_client_get_pending_socket (self->client);
+  g_autoptr (GSocketAddress) local = NULL;
+  HsAddress address;
+
+  if (c->tuple_known || pending == NULL || g_socket_is_closed (pending))
+    return;
+
+  /* connect() binds the socket to an ephemeral port before the SYN leaves;
+   * reading it back names the 4-tuple the kernel can be asked about. */
+  local = g_socket_get_local_address (pending, NULL);
+  if (local == NULL || !hs_address_from_gsocket_address (local, &address) || address.port == 0)
+    return;
+
+  c->client = address;
+  c->tuple_known = TRUE;
+  hs_trace_set_connection_client (self->trace, c->id, &address);
+}
+
+typedef enum
+{
+  LOOKUP_FOUND,
+  LOOKUP_ABSENT,
+  LOOKUP_UNKNOWN,
+} LookupResult;
+
+static LookupResult
+find_in_dump (HsSession *self,
+              const HsAddress *local,
+              const HsAddress *remote,
+              gboolean listener,
+              HsSocketRow *row)
+{
+  if (self->dumped == NULL)
+    return LOOKUP_UNKNOWN;
+
+  for (guint i = 0; i < self->dumped->len; i++)
+    {
+      const HsSocketRow *r = &g_array_index (self->dumped, HsSocketRow, i);
+
+      if (listener ? (r->state == HS_TCP_STATE_LISTEN && r->local.port == local->port)
+                   : (hs_address_equal (&r->local, local) && hs_address_equal (&r->remote, remote)))
+        {
+          *row = *r;
+          return LOOKUP_FOUND;
+        }
+    }
+  return LOOKUP_ABSENT;
+}
+
+/* Reads one socket of the session: an O(1) netlink request, or a search
+ * of the latest /proc reading with the fallback. */
+static LookupResult
+lookup_socket (HsSession *self, const HsAddress *local, const HsAddress *remote, HsSocketRow *row)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean found;
+
+  if (self->proc_backend)
+    return find_in_dump (self, local, remote, remote == NULL, row);
+
+  if (remote == NULL)
+    found = hs_sock_diag_lookup_listener (self->diag, local, row, &error);
+  else
+    found = hs_sock_diag_lookup (self->diag, local, remote, row, &error);
+
+  if (error != NULL)
+    {
+      g_debug ("Lookup failed: %s", error->message);
+      return LOOKUP_UNKNOWN;
+    }
+  return found ? LOOKUP_FOUND : LOOKUP_ABSENT;
+}
+
+static void
+poll_conn (HsSession *self, Conn *c, GHashTable *fresh, gint64 now_us)
+{
+  if (c->connecting && c == self->connecting)
+    {
+      GSocket *pending = hs_client_get_pending_socket (self->client);
+      HsTcpInfo info;
+
+      learn_client_port (self, c);
+      /* Each SYN the kernel sends again is counted in TCP_INFO. */
+      if (pending != NULL && hs_tcp_info_read (pending, &info) && info.total_retrans > 0)
+        hs_inference_syn_retransmitted (self->inference, c->id, info.total_retrans);
+    }
+
+  if (!c->tuple_known)
+    return;
+
+  for (HsSide side = HS_SIDE_CLIENT; side <= HS_SIDE_SERVER; side++)
+    {
+      const HsAddress *local = side == HS_SIDE_CLIENT ? &c->client : &c->server;
+      const HsAddress *remote = side == HS_SIDE_CLIENT ? &c->server : &c->client;
+      HsSocketRow row;
+
+      if (c->gone[side])
+        continue;
+
+      switch (lookup_socket (self, local, remote, &row))
+        {
+          case LOOKUP_FOUND:
+            c->seen[side] = TRUE;
+            hs_inference_kernel_state (self->inference, c->id, side, row.state, FALSE);
+            update_item (self, fresh, &row, hs_side_to_string (side), now_us);
+            break;
+          case LOOKUP_ABSENT:
+            if (c->seen[side])
+              {
+                c->gone[side] = TRUE;
+                hs_inference_kernel_state (self->inference, c->id, side, HS_TCP_STATE_UNKNOWN,
+                                           TRUE);
+              }
+            break;
+          case LOOKUP_UNKNOWN:
+          default:
+            break;
+        }
+    }
+}
+
+static const char *
+owner_of_row (HsSession *self, const HsSocketRow *row)
+{
+  if (hs_server_is_listening (self->server) &&
+      hs_address_equal (&row->local, hs_server_get_address (self->server)) &&
+      row->state == HS_TCP_STATE_LISTEN)
+    return "server";
+
+  for (guint i = 0; i < self->conns->len; i++)
+    {
+      Conn *c = g_ptr_array_index (self->conns, i);
+
+      if (!c->tuple_known)
+        continue;
+      if (hs_address_equal (&row->local, &c->client) && hs_address_equal (&row->remote, &c->server))
+        return "client";
+      if (hs_address_equal (&row->local, &c->server) && hs_address_equal (&row->remote, &c->client))
+        return "server";
+    }
+
+  return "";
+}
+
+static void
+poll_kernel (HsSession *self)
+{
+  g_autoptr (GHashTable) fresh = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gint64 now_us = g_get_monotonic_time ();
+
+  if (hs_server_is_listening (self->server))
+    {
+      HsSocketRow row;
+
+      if (lookup_socket (self, hs_server_get_address (self->server), NULL, &row) == LOOKUP_FOUND)
+        {
+          hs_inference_kernel_state (self->inference, 0, HS_SIDE_SERVER, row.state, FALSE);
+          update_item (self, fresh, &row, "server", now_us);
+        }
+    }
+
+  for (guint i = 0; i < self->conns->len; i++)
+    poll_conn (self, g_ptr_array_index (self->conns, i), fresh, now_us);
+
+  maybe_start_dump (self, now_us);
+  if (self->dumped != NULL)
+    for (guint i = 0; i < self->dumped->len; i++)
+      {
+        const HsSocketRow *row = &g_array_index (self->dumped, HsSocketRow, i);
+
+        update_item (self, fresh, row, owner_of_row (self, row), now_us);
+      }
+
+  remove_stale_items (self, fresh);
+}
+
+static gboolean
+poll_cb (gpointer user_data)
+{
+  HsSession *self = HS_SESSION (user_data);
+
+  self->poll_id = 0;
+  poll_kernel (self);
+  schedule_poll (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_poll (HsSession *self)
+{
+  gboolean busy = g_get_monotonic_time () < self->busy_until_us || self->connecting != NULL;
+  guint interval = busy ? BUSY_INTERVAL_MS : IDLE_INTERVAL_MS;
+
+  if (self->poll_id != 0 && interval == self->poll_interval)
+    return;
+
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  self->poll_interval = interval;
+  self->poll_id = g_timeout_add (interval, poll_cb, self);
+}
+
+/* Endpoint callbacks. */
+
+static void
+endpoint_received_cb (HsEndpoint *endpoint, GBytes *bytes, gpointer user_data)
+{
+  Conn *c = user_data;
+  HsSession *self = g_object_get_data (G_OBJECT (endpoint), "hs-session");
+  HsSide side = hs_endpoint_get_side (endpoint);
+
+  hs_inference_data_received (self->inference, c->id, side, g_bytes_get_size (bytes));
+  hs_inference_app (self->inference, c->id, side, HS_APP_RECEIVE, NULL, bytes);
+  mark_busy (self);
+}
+
+static void
+endpoint_eof_cb (HsEndpoint *endpoint, gpointer user_data)
+{
+  Conn *c = user_data;
+  HsSession *self = g_object_get_data (G_OBJECT (endpoint), "hs-session");
+  HsSide side = hs_endpoint_get_side (endpoint);
+  HsSide peer = HS_SIDE_OTHER (side);
+
+  /* recv() returning 0 proves the peer's FIN arrived (its ACK may still be
+   * delayed). A peer that is not ours closed without our seeing it. */
+  if (!hs_inference_get_fin_sent (self->inference, c->id, peer))
+    hs_inference_fin_sent (self->inference, c->id, peer);
+  hs_inference_fin_arrived (self->inference, c->id, peer);
+  hs_inference_app (self->inference, c->id, side, HS_APP_EOF, NULL, NULL);
+  mark_busy (self);
+}
+
+static void
+endpoint_reset_cb (HsEndpoint *endpoint, const GError *error, gpointer user_data)
+{
+  Conn *c = user_data;
+  HsSession *self = g_object_get_data (G_OBJECT (endpoint), "hs-session");
+  HsSide side = hs_endpoint_get_side (endpoint);
+  HsSide peer = HS_SIDE_OTHER (side);
+
+  if (!c->aborted[peer])
+    {
+      g_autofree char *peer_text = hs_address_to_string (hs_endpoint_get_remote (endpoint));
+      g_autofree char *message =
+          hs_net_error_explain (error, HS_TRACE_ERROR_CONNECTION_RESET, peer_text);
+
+      hs_inference_reset_sent (self->inference, c->id, peer);
+      hs_inference_app (self->inference, c->id, side, HS_APP_RESET, NULL, NULL);
+      report_error (self, c->id, side, HS_TRACE_ERROR_CONNECTION_RESET, message);
+    }
+  else
+    hs_inference_app (self->inference, c->id, side, HS_APP_RESET, NULL, NULL);
+
+  mark_busy (self);
+}
+
+static void
+attach_endpoint (HsSession *self, Conn *c, HsEndpoint *endpoint)
+{
+  HsSide side = hs_endpoint_get_side (endpoint);
+
+  g_assert (c->endpoint[side] == NULL);
+
+  c->endpoint[side] = g_object_ref (endpoint);
+  g_object_set_data (G_OBJECT (endpoint), "hs-session", self);
+  g_signal_connect (endpoint, "received", G_CALLBACK (endpoint_received_cb), c);
+  g_signal_connect (endpoint, "eof", G_CALLBACK (endpoint_eof_cb), c);
+  g_signal_connect (endpoint, "reset", G_CALLBACK (endpoint_reset_cb), c);
+}
+
+/* Client callbacks. */
+
+static void
+client_connecting_cb (HsClient *client, GSocket *socket, gpointer user_data)
+{
+  HsSession *self = HS_SESSION (user_data);
+  Conn *c = self->connecting;
+  HsAddress server;
+
+  if (c == NULL)
+    return;
+
+  if (hs_address_from_gsocket_address (hs_client_get_target (client), &server))
+    {
+      c->server = server;
+      g_object_set_data (G_OBJECT (socket), "hs-conn-id", GUINT_TO_POINTER (c->id));
+    }
+  hs_inference_syn_sent (self->inference, c->id);
+  mark_busy (self);
+}
+
+static Conn *
+find_conn_by_client (HsSession *self, const HsAddress *client, const HsAddress *server)
+{
+  for (guint i = self->conns->len; i-- > 0;)
+    {
+      Conn *c = g_ptr_array_index (self->conns, i);
+
+      if (c->tuple_known && hs_address_equal (&c->client, client) &&
+          hs_address_equal (&c->server, server))
+        return c;
+    }
+  return NULL;
+}
+
+static void
+client_connected_cb (HsClient *client, HsEndpoint *endpoint, gpointer user_data)
+{
+  HsSession *self = HS_SESSION (user_data);
+  Conn *c = self->connecting;
+
+  if (c == NULL)
+    return;
+
+  self->connecting = NULL;
+  c->connecting = FALSE;
+  c->client = *hs_endpoint_get_local (endpoint);
+  c->server = *hs_endpoint_get_remote (endpoint);
+  if (!c->tuple_known)
+    {
+      c->tuple_known = TRUE;
+      hs_trace_set_connection_client (self->trace, c->id, &c->client);
+    }
+
+  hs_inference_handshake_done (self->inference, c->id);
+  attach_endpoint (self, c, endpoint);
+  hs_endpoint_start (endpoint);
+  mark_busy (self);
+}
+
+static void
+client_failed_cb (HsClient *client, const GError *error, gpointer user_data)
+{
+  HsSession *self = HS_SESSION (user_data);
+  Conn *c = self->connecting;
+  HsTraceError kind;
+  g_autofree char *message = NULL;
+
+  if (c == NULL)
+    return;
+
+  self->connecting = NULL;
+  c->connecting = FALSE;
+
+  /* The user gave up (Abort while the SYN was unanswered). */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      hs_inference_reset_sent (self->inference, c->id, HS_SIDE_CLIENT);
+      mark_busy (self);
+      return;
+    }
+
+  kind = hs_net_error_classify (error);
+  message = hs_net_error_explain (error, kind, c->target);
+  hs_inference_connect_failed (self->inference, c->id, kind);
+  report_error (self, c->id, HS_SIDE_CLIENT, kind, message);
+  mark_busy (self);
+}
+
+/* Server callbacks. */
+
+static void
+server_accepted_cb (HsServer *server, HsEndpoint *endpoint, const HsPacket *syn, gpointer user_data)
+{
+  HsSession *self = HS_SESSION (user_data);
+  const HsAddress *client = hs_endpoint_get_remote (endpoint);
+  const HsAddress *local = hs_endpoint_get_local (endpoint);
+  g_autofree char *client_text = hs_address_to_string (client);
+  Conn *c;
+
+  /* Our own client may not have heard of its success yet; its socket
+   * already knows its port. */
+  if (self->connecting != NULL)
+    learn_client_port (self, self->connecting);
+
+  c = find_conn_by_client (self, client, local);
+  if (c == NULL || c->endpoint[HS_SIDE_SERVER] != NULL)
+    {
+      /* A client from elsewhere: nc, a browser, another Handshake. */
+      c = g_new0 (Conn, 1);
+      c->id = hs_inference_add_connection (self->inference, client, local);
+      c->client = *client;
+      c->server = *local;
+      c->tuple_known = TRUE;
+      c->target = hs_address_to_string (local);
+      g_ptr_array_add (self->conns, c);
+    }
+
+  hs_inference_handshake_done (self->inference, c->id);
+  if (syn != NULL)
+    hs_inference_saved_syn (self->inference, c->id, syn);
+  hs_inference_app (self->inference, c->id, HS_SIDE_SERVER, HS_APP_ACCEPT, client_text, NULL);
+
+  attach_endpoint (self, c, endpoint);
+  hs_endpoint_start (endpoint);
+  mark_busy (self);
+}
+
+static void
+trace_event_added_cb (HsSession *self)
+{
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+static void
+hs_session_dispose (GObject *object)
+{
+  HsSession *self = (HsSession *) object;
+
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  if (self->dump_cancellable != NULL)
+    g_cancellable_cancel (self->dump_cancellable);
+  g_clear_object (&self->dump_cancellable);
+
+  if (self->client != NULL)
+    g_signal_handlers_disconnect_by_data (self->client, self);
+  if (self->server != NULL)
+    g_signal_handlers_disconnect_by_data (self->server, self);
+  g_clear_object (&self->client);
+  g_clear_object (&self->server);
+  self->connecting = NULL;
+  g_clear_pointer (&self->conns, g_ptr_array_unref);
+
+  g_clear_pointer (&self->items, g_hash_table_unref);
+  g_clear_object (&self->sockets);
+  g_clear_pointer (&self->dumped, g_array_unref);
+  g_clear_object (&self->diag);
+  g_clear_object (&self->inference);
+  g_clear_object (&self->trace);
+  g_clear_pointer (&self->table_source, g_free);
+
+  G_OBJECT_CLASS (hs_session_parent_class)->dispose (object);
+}
+
+static void
+hs_session_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  HsSession *self = HS_SESSION (object);
+
+  switch (prop_id)
+    {
+      case PROP_LISTENING:
+        g_value_set_boolean (value, hs_session_is_listening (self));
+        break;
+      case PROP_SHOW_ALL:
+        g_value_set_boolean (value, self->show_all);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hs_session_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  HsSession *self = HS_SESSION (object);
+
+  switch (prop_id)
+    {
+      case PROP_SHOW_ALL:
+        hs_session_set_show_all (self, g_value_get_boolean (value));
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hs_session_class_init (HsSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = hs_session_dispose;
+  object_class->get_property = hs_session_get_property;
+  object_class->set_property = hs_session_set_property;
+
+  properties[PROP_LISTENING] =
+      g_param_spec_boolean ("listening", NULL, NULL, FALSE,
+                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SHOW_ALL] =
+      g_param_spec_boolean ("show-all", NULL, NULL, FALSE,
+                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * HsSession::error:
+   * @kind: an HsTraceError
+   * @message: a translated sentence for a toast
+   */
+  signals[ERROR] = g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+
+  /**
+   * HsSession::changed:
+   *
+   * Something happened that may change which actions are possible.
+   */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                   NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+hs_session_init (HsSession *self)
+{
+  self->network = HS_NETWORK_HOST;
+  self->trace = hs_trace_new ();
+  hs_trace_set_network (self->trace, hs_network_kind_to_string (self->network));
+  self->inference = hs_inference_new (self->trace);
+  self->server = hs_server_new ();
+  self->client = hs_client_new ();
+  self->diag = hs_sock_diag_new ();
+  self->conns = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_free);
+  self->sockets = g_list_store_new (HS_TYPE_SOCKET_ITEM);
+  self->items = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->dump_cancellable = g_cancellable_new ();
+
+  self->proc_backend = hs_sock_diag_get_backend (self->diag) == HS_SOCK_DIAG_BACKEND_PROC;
+  if (!self->proc_backend)
+    self->table_source = g_strdup ("netlink");
+  else
+    self->table_source = g_strdup (hs_sock_diag_get_fallback_reason (self->diag));
+
+  g_signal_connect (self->client, "connecting", G_CALLBACK (client_connecting_cb), self);
+  g_signal_connect (self->client, "connected", G_CALLBACK (client_connected_cb), self);
+  g_signal_connect (self->client, "failed", G_CALLBACK (client_failed_cb), self);
+  g_signal_connect (self->server, "accepted", G_CALLBACK (server_accepted_cb), self);
+  g_signal_connect_object (self->trace, "event-added", G_CALLBACK (trace_event_added_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  schedule_poll (self);
+}
+
+HsSession *
+hs_session_new (void)
+{
+  return g_object_new (HS_TYPE_SESSION, NULL);
+}
+
+HsNetworkKind
+hs_session_get_network (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), HS_NETWORK_HOST);
+
+  return self->network;
+}
+
+HsTrace *
+hs_session_get_trace (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), NULL);
+
+  return self->trace;
+}
+
+HsInference *
+hs_session_get_inference (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), NULL);
+
+  return self->inference;
+}
+
+GListModel *
+hs_session_get_sockets (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), NULL);
+
+  return G_LIST_MODEL (self->sockets);
+}
+
+const char *
+hs_session_get_table_source (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), NULL);
+
+  return self->table_source;
+}
+
+gboolean
+hs_session_get_show_all (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  return self->show_all;
+}
+
+void
+hs_session_set_show_all (HsSession *self, gboolean show_all)
+{
+  g_return_if_fail (HS_IS_SESSION (self));
+
+  show_all = !!show_all;
+  if (self->show_all == show_all)
+    return;
+
+  self->show_all = show_all;
+  g_clear_pointer (&self->dumped, g_array_unref);
+  self->last_dump_us = 0;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_ALL]);
+  mark_busy (self);
+}
+
+static gboolean
+parse_host_address (const char *text, guint16 port, HsAddress *address, GError **error)
+{
+  if (g_ascii_strcasecmp (text, "localhost") == 0)
+    text = "127.0.0.1";
+
+  if (!hs_address_parse (text, address) || (text[0] != '[' && address->port != 0))
+    {
+      g_set_error (error, HS_SESSION_ERROR, HS_SESSION_ERROR_INVALID_ADDRESS,
+                   _ ("“%s” is not an IP address this computer can listen on. Type one like "
+                      "127.0.0.1, 0.0.0.0 or ::1."),
+                   text);
+      return FALSE;
+    }
+
+  address->port = port;
+  return TRUE;
+}
+
+gboolean
+hs_session_listen (HsSession *self, const char *address, guint16 port, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *text = NULL;
+  HsAddress bind_address;
+
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  if (hs_server_is_listening (self->server))
+    {
+      g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_BUSY,
+                           _ ("The server is already listening. Stop it first."));
+      return FALSE;
+    }
+
+  if (!parse_host_address (address, port, &bind_address, error))
+    return FALSE;
+
+  text = hs_address_to_string (&bind_address);
+  hs_inference_app (self->inference, 0, HS_SIDE_SERVER, HS_APP_LISTEN, text, NULL);
+
+  if (!hs_server_listen (self->server, &bind_address, &local_error))
+    {
+      HsTraceError kind = hs_net_error_classify (local_error);
+      g_autofree char *message = hs_net_error_explain (local_error, kind, text);
+
+      report_error (self, 0, HS_SIDE_SERVER, kind, message);
+      g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_NETWORK, message);
+      return FALSE;
+    }
+
+  hs_inference_set_state (self->inference, 0, HS_SIDE_SERVER, HS_TCP_STATE_LISTEN,
+                          HS_STATE_SOURCE_INFERRED);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
+  mark_busy (self);
+  poll_kernel (self);
+  return TRUE;
+}
+
+void
+hs_session_stop_listening (HsSession *self)
+{
+  g_return_if_fail (HS_IS_SESSION (self));
+
+  if (!hs_server_is_listening (self->server))
+    return;
+
+  hs_server_stop (self->server);
+  hs_inference_app (self->inference, 0, HS_SIDE_SERVER, HS_APP_STOP, NULL, NULL);
+  hs_inference_set_state (self->inference, 0, HS_SIDE_SERVER, HS_TCP_STATE_CLOSED,
+                          HS_STATE_SOURCE_INFERRED);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
+  mark_busy (self);
+}
+
+gboolean
+hs_session_is_listening (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  return hs_server_is_listening (self->server);
+}
+
+guint16
+hs_session_get_listen_port (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), 0);
+
+  if (!hs_server_is_listening (self->server))
+    return 0;
+  return hs_server_get_address (self->server)->port;
+}
+
+gboolean
+hs_session_can_connect (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  return find_active (self, HS_SIDE_CLIENT) == NULL;
+}
+
+gboolean
+hs_session_can_use (HsSession *self, HsSide side)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  return find_active (self, side) != NULL;
+}
+
+guint
+hs_session_get_current (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), 0);
+
+  if (self->conns->len == 0)
+    return 0;
+  return ((Conn *) g_ptr_array_index (self->conns, self->conns->len - 1))->id;
+}
+
+gboolean
+hs_session_connect (HsSession *self, const char *host, guint16 port, GError **error)
+{
+  g_autofree char *stripped = NULL;
+  Conn *c;
+
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (host != NULL, FALSE);
+
+  stripped = g_strstrip (g_strdup (host));
+  /* "localhost" may resolve to ::1 first, where a server on 127.0.0.1 is
+   * not listening; a student means the IPv4 loopback the server defaults to. */
+  if (g_ascii_strcasecmp (stripped, "localhost") == 0)
+    {
+      g_free (stripped);
+      stripped = g_strdup ("127.0.0.1");
+    }
+  if (*stripped == '\0')
+    {
+      g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_INVALID_ADDRESS,
+                           _ ("Type the name or address of the server to connect to."));
+      return FALSE;
+    }
+  if (port == 0)
+    {
+      g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_INVALID_ADDRESS,
+                           _ ("Port 0 cannot be connected to. Type the server's port, such as "
+                              "5005."));
+      return FALSE;
+    }
+  if (!hs_session_can_connect (self))
+    {
+      g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_BUSY,
+                           _ ("The client already has a connection. Close or abort it first."));
+      return FALSE;
+    }
+
+  c = g_new0 (Conn, 1);
+  c->id = hs_inference_add_connection (self->inference, NULL, NULL);
+  c->connecting = TRUE;
+  c->target = strchr (stripped, ':') != NULL ? g_strdup_printf ("[%s]:%u", stripped, port)
+                                             : g_strdup_printf ("%s:%u", stripped, port);
+  g_ptr_array_add (self->conns, c);
+  self->connecting = c;
+
+  hs_inference_app (self->inference, c->id, HS_SIDE_CLIENT, HS_APP_CONNECT, c->target, NULL);
+  hs_client_connect (self->client, stripped, port);
+  mark_busy (self);
+  return TRUE;
+}
+
+static Conn *
+require_active (HsSession *self, HsSide side, GError **error)
+{
+  Conn *c = find_active (self, side);
+
+  if (c == NULL)
+    g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_NOT_CONNECTED,
+                         side == HS_SIDE_CLIENT
+                             ? _ ("The client has no open connection. Connect first.")
+                             : _ ("The server has no open connection. Listen, then connect a "
+                                  "client."));
+  return c;
+}
+
+gboolean
+hs_session_send (HsSession *self, HsSide side, const char *text, GError **error)
+{
+  g_autoptr (GBytes) bytes = NULL;
+  Conn *c;
+
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if ((c = require_active (self, side, error)) == NULL)
+    return FALSE;
+  if (c->connecting)
+    {
+      g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_NOT_CONNECTED,
+                           _ ("The connection is not established yet."));
+      return FALSE;
+    }
+  if (*text == '\0')
+    {
+      g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_INVALID_ADDRESS,
+                           _ ("Type some text to send."));
+      return FALSE;
+    }
+
+  bytes = g_bytes_new (text, strlen (text));
+  hs_inference_app (self->inference, c->id, side, HS_APP_SEND, NULL, bytes);
+  if (!hs_endpoint_send (c->endpoint[side], bytes, error))
+    {
+      report_error (self, c->id, side, HS_TRACE_ERROR_OTHER, (*error)->message);
+      return FALSE;
+    }
+
+  hs_inference_data_sent (self->inference, c->id, side, g_bytes_get_size (bytes));
+  mark_busy (self);
+  return TRUE;
+}
+
+static gboolean
+end_connection (HsSession *self, HsSide side, HsAppAction action, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  Conn *c;
+  gboolean ok;
+
+  if ((c = require_active (self, side, error)) == NULL)
+    return FALSE;
+
+  hs_inference_app (self->inference, c->id, side, action, NULL, NULL);
+
+  /* Giving up a connection attempt sends nothing: the kernel just forgets
+   * the SYN_SENT socket. */
+  if (c->connecting)
+    {
+      hs_client_cancel (self->client);
+      mark_busy (self);
+      return TRUE;
+    }
+
+  switch (action)
+    {
+      case HS_APP_ABORT:
+        c->aborted[side] = TRUE;
+        ok = hs_endpoint_abort (c->endpoint[side], &local_error);
+        if (ok)
+          hs_inference_reset_sent (self->inference, c->id, side);
+        break;
+      case HS_APP_SHUTDOWN:
+        ok = hs_endpoint_shutdown (c->endpoint[side], &local_error);
+        if (ok)
+          hs_inference_fin_sent (self->inference, c->id, side);
+        break;
+      case HS_APP_CLOSE:
+      default:
+        ok = hs_endpoint_close (c->endpoint[side], &local_error);
+        if (ok && !c->aborted[HS_SIDE_OTHER (side)])
+          hs_inference_fin_sent (self->inference, c->id, side);
+        break;
+    }
+
+  mark_busy (self);
+  if (!ok)
+    {
+      report_error (self, c->id, side, HS_TRACE_ERROR_OTHER, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+    }
+  return ok;
+}
+
+gboolean
+hs_session_close (HsSession *self, HsSide side, GError **error)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  return end_connection (self, side, HS_APP_CLOSE, error);
+}
+
+gboolean
+hs_session_shutdown (HsSession *self, HsSide side, GError **error)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  return end_connection (self, side, HS_APP_SHUTDOWN, error);
+}
+
+gboolean
+hs_session_abort (HsSession *self, HsSide side, GError **error)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  return end_connection (self, side, HS_APP_ABORT, error);
+}
+
+void
+hs_session_refresh (HsSession *self)
+{
+  g_return_if_fail (HS_IS_SESSION (self));
+
+  poll_kernel (self);
+}
+
+/* TRUE when a connection to @address reaches our listener. */
+static gboolean
+listener_covers (HsSession *self, const HsAddress *address)
+{
+  const HsAddress *bound;
+  static const guint8 zero[16] = { 0 };
+
+  if (!hs_server_is_listening (self->server))
+    return FALSE;
+
+  bound = hs_server_get_address (self->server);
+  if (bound->port != address->port)
+    return FALSE;
+  if (bound->family == address->family &&
+      memcmp (bound->addr, zero, bound->family == 6 ? 16 : 4) == 0)
+    return TRUE;
+  return hs_address_equal (bound, address);
+}
+
+static gboolean
+side_settled (HsSession *self, Conn *c, HsSide side, char **what)
+{
+  HsTcpState state = hs_inference_get_state (self->inference, c->id, side);
+  HsEndpoint *peer = c->endpoint[HS_SIDE_OTHER (side)];
+
+  if ((c->seen[side] || c->endpoint[side] != NULL) && !c->gone[side] &&
+      state != HS_TCP_STATE_CLOSED && !hs_inference_is_confirmed (self->inference, c->id, side))
+    {
+      if (what != NULL)
+        *what = g_strdup_printf (_ ("the kernel to show the %s in %s"),
+                                 side == HS_SIDE_CLIENT ? _ ("client") : _ ("server"),
+                                 hs_tcp_state_to_string (state));
+      return FALSE;
+    }
+
+  /* A FIN on its way or a delayed ACK: the kernel will show the outcome
+   * within a delayed-ACK timeout, and whether the close takes three or
+   * four segments depends on it. */
+  if (hs_inference_get_waiting (self->inference, c->id, side) &&
+      (c->seen[HS_SIDE_CLIENT] || c->seen[HS_SIDE_SERVER]) &&
+      !(c->gone[HS_SIDE_CLIENT] && c->gone[HS_SIDE_SERVER]))
+    {
+      if (what != NULL)
+        *what = g_strdup (_ ("the FIN to be acknowledged"));
+      return FALSE;
+    }
+
+  /* What this side sent must reach the peer's application, if it is ours. */
+  if (peer != NULL && hs_endpoint_is_open (peer) && !hs_endpoint_get_eof (peer) &&
+      (hs_inference_get_unacked (self->inference, c->id, side) > 0 ||
+       hs_inference_get_fin_sent (self->inference, c->id, side) || c->aborted[side]))
+    {
+      if (what != NULL)
+        *what = g_strdup (side == HS_SIDE_CLIENT ? _ ("the server to read what the client sent")
+                                                 : _ ("the client to read what the server sent"));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+hs_session_is_settled (HsSession *self, char **what)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  if (self->connecting != NULL)
+    {
+      if (what != NULL)
+        *what = g_strdup (_ ("the connection attempt to finish"));
+      return FALSE;
+    }
+
+  if (hs_server_is_listening (self->server) &&
+      !hs_inference_is_confirmed (self->inference, 0, HS_SIDE_SERVER))
+    {
+      if (what != NULL)
+        *what = g_strdup (_ ("the kernel to show the listening socket"));
+      return FALSE;
+    }
+
+  for (guint i = 0; i < self->conns->len; i++)
+    {
+      Conn *c = g_ptr_array_index (self->conns, i);
+
+      /* Our own client reached our own server: the server must accept. */
+      if (c->endpoint[HS_SIDE_CLIENT] != NULL && c->endpoint[HS_SIDE_SERVER] == NULL &&
+          hs_endpoint_is_open (c->endpoint[HS_SIDE_CLIENT]) && listener_covers (self, &c->server))
+        {
+          if (what != NULL)
+            *what = g_strdup (_ ("the server to accept the connection"));
+          return FALSE;
+        }
+
+      if (!side_settled (self, c, HS_SIDE_CLIENT, what) ||
+          !side_settled (self, c, HS_SIDE_SERVER, what))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+hs_session_has_time_wait (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  for (guint i = 0; i < self->conns->len; i++)
+    {
+      Conn *c = g_ptr_array_index (self->conns, i);
+
+      for (HsSide side = HS_SIDE_CLIENT; side <= HS_SIDE_SERVER; side++)
+        if (!c->gone[side] &&
+            hs_inference_get_state (self->inference, c->id, side) == HS_TCP_STATE_TIME_WAIT)
+          return TRUE;
+    }
+  return FALSE;
+}

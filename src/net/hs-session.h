@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "hs-inference.h"
+#include "hs-network.h"
+#include "hs-trace.h"
+
+G_BEGIN_DECLS
+
+/* clang-format off */
+
+#define HS_TYPE_SESSION (hs_session_get_type ())
+
+G_DECLARE_FINAL_TYPE (HsSession, hs_session, HS, SESSION, GObject)
+
+#define HS_SESSION_ERROR (hs_session_error_quark ())
+
+typedef enum
+{
+  HS_SESSION_ERROR_INVALID_ADDRESS,
+  HS_SESSION_ERROR_NOT_CONNECTED,
+  HS_SESSION_ERROR_BUSY,
+  HS_SESSION_ERROR_NETWORK,
+} HsSessionError;
+
+GQuark         hs_session_error_quark        (void);
+
+/*
+ * One lesson: a network, its server and client, the trace they write and
+ * the kernel's socket table. Views read the trace and the socket list; only
+ * the session talks to sockets. Actions that fail also append an error
+ * event to the trace and emit ::error with a sentence for a toast.
+ */
+HsSession     *hs_session_new                (void);
+
+HsNetworkKind  hs_session_get_network        (HsSession *self);
+HsTrace       *hs_session_get_trace          (HsSession *self);
+HsInference   *hs_session_get_inference      (HsSession *self);
+/* A GListModel of HsSocketItem, updated in place. */
+GListModel    *hs_session_get_sockets        (HsSession *self);
+/* "netlink" or the translated reason for the /proc fallback. */
+const char    *hs_session_get_table_source   (HsSession *self);
+
+gboolean       hs_session_get_show_all       (HsSession *self);
+void           hs_session_set_show_all       (HsSession *self,
+                                              gboolean   show_all);
+
+gboolean       hs_session_listen             (HsSession  *self,
+                                              const char *address,
+                                              guint16     port,
+                                              GError    **error);
+void           hs_session_stop_listening     (HsSession *self);
+gboolean       hs_session_is_listening       (HsSession *self);
+/* The listening port (the kernel's choice when 0 was asked). */
+guint16        hs_session_get_listen_port    (HsSession *self);
+
+/* Starts a connection; the outcome arrives in the trace (and ::error). */
+gboolean       hs_session_connect            (HsSession  *self,
+                                              const char *host,
+                                              guint16     port,
+                                              GError    **error);
+gboolean       hs_session_send               (HsSession  *self,
+                                              HsSide      side,
+                                              const char *text,
+                                              GError    **error);
+gboolean       hs_session_close              (HsSession *self,
+                                              HsSide     side,
+                                              GError   **error);
+gboolean       hs_session_shutdown           (HsSession *self,
+                                              HsSide     side,
+                                              GError   **error);
+gboolean       hs_session_abort              (HsSession *self,
+                                              HsSide     side,
+                                              GError   **error);
+
+gboolean       hs_session_can_connect        (HsSession *self);
+/* TRUE when @side of the current connection has an open socket. */
+gboolean       hs_session_can_use            (HsSession *self,
+                                              HsSide     side);
+/* The current connection (the latest one), 0 when there is none. */
+guint          hs_session_get_current        (HsSession *self);
+
+/* Reads the kernel now (the session also polls by itself: every 16 ms while
+ * something is changing, every 250 ms otherwise). */
+void           hs_session_refresh            (HsSession *self);
+
+/* TRUE when every effect of the last action has been seen: no connection
+ * attempt in flight, the latest states of the session's own sockets
+ * confirmed by the kernel, sent data read by the peer. A scenario runner
+ * waits for this between steps. @what, when not settled, says what is
+ * awaited in words. */
+gboolean       hs_session_is_settled         (HsSession *self,
+                                              char     **what);
+/* TRUE while any socket of the session is in TIME_WAIT. */
+gboolean       hs_session_has_time_wait      (HsSession *self);
+
+/* clang-format on */
+
+G_END_DECLS
