@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "handshake-cli"
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+
+#include <glib/gi18n-lib.h>
+#include <glib-unix.h>
+
+#include "hs-diagram.h"
+#include "hs-labels.h"
+#include "hs-runner.h"
+#include "hs-scenario.h"
+#include "hs-session.h"
+#include "hs-trace-format.h"
+
+/* Exit statuses, documented in --help. */
+enum
+{
+  EXIT_OK = 0,
+  EXIT_FAILED = 1,
+  EXIT_USAGE = 2,
+  EXIT_NETWORK_UNAVAILABLE = 3,
+};
+
+static char *opt_format = NULL;
+static char *opt_output = NULL;
+static char *opt_network = NULL;
+static char *opt_labels = NULL;
+static double opt_timeout = 10.0;
+static int opt_width = 1920;
+
+static const GOptionEntry run_entries[] = {
+  { "format", 'f', 0, G_OPTION_ARG_STRING, &opt_format,
+    N_ ("Output format: table, jsonl, svg, pdf or png (default: table)"), "FORMAT" },
+  { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
+    N_ ("Write to FILE instead of standard output"), "FILE" },
+  { "network", 'n', 0, G_OPTION_ARG_STRING, &opt_network,
+    N_ ("Run on this network (host, lab or sim), whatever the scenario says"), "NETWORK" },
+  { "labels", 'l', 0, G_OPTION_ARG_STRING, &opt_labels,
+    N_ ("Sequence numbers as symbolic, relative or absolute (default: relative)"), "STYLE" },
+  { "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &opt_timeout,
+    N_ ("Seconds to wait for each step's effects (default: 10)"), "SECONDS" },
+  { "width", 'w', 0, G_OPTION_ARG_INT, &opt_width,
+    N_ ("Width in pixels of an svg, pdf or png diagram (default: 1920)"), "PIXELS" },
+  { NULL }
+};
+
+static void
+warning_cb (HsRunner *runner, const char *message)
+{
+  g_printerr ("%s: %s\n", g_get_prgname (), message);
+}
+
+static void
+session_error_cb (HsSession *session, guint kind, const char *message)
+{
+  g_printerr ("%s: %s\n", g_get_prgname (), message);
+}
+
+static gboolean
+write_output (const char *text, GError **error)
+{
+  if (opt_output == NULL || g_strcmp0 (opt_output, "-") == 0)
+    {
+      fputs (text, stdout);
+      fflush (stdout);
+      return TRUE;
+    }
+  return g_file_set_contents (opt_output, text, -1, error);
+}
+
+static gboolean
+emit_trace (HsTrace *trace, HsLabelStyle style, GError **error)
+{
+  if (g_strcmp0 (opt_format, "jsonl") == 0)
+    {
+      g_autofree char *text = hs_trace_format_jsonl (trace);
+      return write_output (text, error);
+    }
+
+  if (g_strcmp0 (opt_format, "svg") == 0 || g_strcmp0 (opt_format, "pdf") == 0 ||
+      g_strcmp0 (opt_format, "png") == 0)
+    {
+      if (opt_output == NULL || g_strcmp0 (opt_output, "-") == 0)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _ ("A %s diagram needs a file name: add -o FILE."), opt_format);
+          return FALSE;
+        }
+      return hs_diagram_export (trace, style, HS_DIAGRAM_PALETTE_LIGHT, 1.0, opt_format, opt_output,
+                                opt_width, error);
+    }
+
+  {
+    g_autofree char *text = hs_trace_format_table (trace, style);
+    return write_output (text, error);
+  }
+}
+
+static gboolean
+quit_on_signal_cb (gpointer user_data)
+{
+  GCancellable *cancellable = user_data;
+
+  g_cancellable_cancel (cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+run_done_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static int
+command_run (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) steps = NULL;
+  g_autoptr (HsSession) session = NULL;
+  g_autoptr (HsRunner) runner = NULL;
+  g_autoptr (GCancellable) cancellable = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  HsLabelStyle style = HS_LABEL_STYLE_RELATIVE;
+  int status = EXIT_OK;
+  guint sigint_id, sigterm_id;
+
+  context = g_option_context_new (_ ("FILE — run a scenario and print its trace"));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, run_entries, GETTEXT_PACKAGE);
+  g_option_context_set_description (
+      context, _ ("The scenario language is described in the README. Exit status: 0 when every "
+                  "step ran, 1 when a step failed or timed out, 2 for a usage or scenario error, "
+                  "3 when the network asked for is not available here."));
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return EXIT_USAGE;
+    }
+  if (argc != 2)
+    {
+      g_printerr (_ ("%s: run needs exactly one scenario file\n"), g_get_prgname ());
+      return EXIT_USAGE;
+    }
+
+  if (opt_format == NULL)
+    opt_format = g_strdup ("table");
+  if (!g_strv_contains ((const char *const[]){ "table", "jsonl", "svg", "pdf", "png", NULL },
+                        opt_format))
+    {
+      g_printerr (_ ("%s: unknown format “%s”; use table, jsonl, svg, pdf or png\n"),
+                  g_get_prgname (), opt_format);
+      return EXIT_USAGE;
+    }
+  if (opt_labels != NULL && !hs_label_style_parse (opt_labels, &style))
+    {
+      g_printerr (_ ("%s: unknown label style “%s”; use symbolic, relative or absolute\n"),
+                  g_get_prgname (), opt_labels);
+      return EXIT_USAGE;
+    }
+  if (opt_network != NULL && !hs_network_kind_parse (opt_network, NULL))
+    {
+      g_printerr (_ ("%s: unknown network “%s”; use host, lab or sim\n"), g_get_prgname (),
+                  opt_network);
+      return EXIT_USAGE;
+    }
+  if (opt_timeout <= 0 || opt_timeout > 3600)
+    {
+      g_printerr (_ ("%s: the timeout must be between 0 and 3600 seconds\n"), g_get_prgname ());
+      return EXIT_USAGE;
+    }
+
+  steps = hs_scenario_load (argv[1], &error);
+  if (steps == NULL)
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return EXIT_USAGE;
+    }
+
+  session = hs_session_new ();
+  runner = hs_runner_new (session);
+  hs_runner_set_settle_timeout (runner, (gint64) (opt_timeout * G_USEC_PER_SEC));
+  if (opt_network != NULL)
+    hs_runner_set_network_override (runner, opt_network);
+  g_signal_connect (runner, "warning", G_CALLBACK (warning_cb), NULL);
+  g_signal_connect (session, "error", G_CALLBACK (session_error_cb), NULL);
+
+  /* Ctrl-C ends the run but still prints what was recorded. */
+  cancellable = g_cancellable_new ();
+  sigint_id = g_unix_signal_add (SIGINT, quit_on_signal_cb, cancellable);
+  sigterm_id = g_unix_signal_add (SIGTERM, quit_on_signal_cb, cancellable);
+
+  hs_runner_run_async (runner, steps, cancellable, run_done_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+
+  if (!hs_runner_run_finish (runner, result, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      if (g_error_matches (error, HS_RUNNER_ERROR, HS_RUNNER_ERROR_NETWORK_UNAVAILABLE))
+        return EXIT_NETWORK_UNAVAILABLE;
+      status = EXIT_FAILED;
+    }
+  else if (hs_runner_get_n_warnings (runner) > 0)
+    status = EXIT_FAILED;
+
+  g_clear_error (&error);
+  if (!emit_trace (hs_session_get_trace (session), style, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return EXIT_FAILED;
+    }
+
+  return status;
+}
+
+static void
+print_usage (void)
+{
+  g_print (_ ("Usage: %s COMMAND [OPTIONS]\n"
+              "\n"
+              "Commands:\n"
+              "  run FILE    Run a scenario headless and print its trace\n"
+              "\n"
+              "Run “%s run --help” for the options.\n"),
+           g_get_prgname (), g_get_prgname ());
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_set_prgname ("handshake-cli");
+
+  if (argc < 2 || g_strcmp0 (argv[1], "--help") == 0 || g_strcmp0 (argv[1], "-h") == 0)
+    {
+      print_usage ();
+      return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+
+  if (g_strcmp0 (argv[1], "--version") == 0)
+    {
+      g_print ("handshake-cli %s\n", PACKAGE_VERSION);
+      return EXIT_OK;
+    }
+
+  if (g_strcmp0 (argv[1], "run") == 0)
+    return command_run (argc - 1, argv + 1);
+
+  g_printerr (_ ("%s: unknown command “%s”\n"), g_get_prgname (), argv[1]);
+  print_usage ();
+  return EXIT_USAGE;
+}
