@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "hs-application"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "hs-application.h"
+#include "hs-window.h"
+
+struct _HsApplication
+{
+  AdwApplication parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (HsApplication, hs_application, ADW_TYPE_APPLICATION)
+
+static void
+about_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  static const char *developers[] = { "The Handshake developers", NULL };
+  GtkWidget *about;
+
+  about =
+      g_object_new (ADW_TYPE_ABOUT_WINDOW, "transient-for", gtk_application_get_active_window (app),
+                    "application-name", _ ("Handshake"), "application-icon", APP_ID,
+                    "developer-name", _ ("The Handshake developers"), "version", PACKAGE_VERSION,
+                    "website", "https://github.com/tcplab/handshake", "issue-url",
+                    "https://github.com/tcplab/handshake/issues", "comments",
+                    _ ("See how TCP opens and closes a connection: a real client "
+                       "and server, every segment as an arrow, and the kernel's "
+                       "socket states."),
+                    "license-type", GTK_LICENSE_GPL_3_0, "developers", developers,
+                    /* TRANSLATORS: your name, shown in the About window */
+                    "translator-credits", _ ("translator-credits"), NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+quit_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static const GActionEntry app_actions[] = {
+  { "about", about_action },
+  { "quit", quit_action },
+};
+
+static void
+hs_application_activate (GApplication *application)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (application));
+
+  if (window == NULL)
+    window = GTK_WINDOW (hs_window_new (ADW_APPLICATION (application)));
+  gtk_window_present (window);
+}
+
+static void
+hs_application_startup (GApplication *application)
+{
+  static const char *quit_accels[] = { "<Control>q", NULL };
+
+  G_APPLICATION_CLASS (hs_application_parent_class)->startup (application);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (application), app_actions,
+                                   G_N_ELEMENTS (app_actions), application);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (application), "app.quit", quit_accels);
+}
+
+static void
+hs_application_class_init (HsApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  app_class->activate = hs_application_activate;
+  app_class->startup = hs_application_startup;
+}
+
+static void
+hs_application_init (HsApplication *self)
+{
+}
+
+HsApplication *
+hs_application_new (void)
+{
+  return g_object_new (HS_TYPE_APPLICATION, "application-id", APP_ID, "flags",
+                       G_APPLICATION_DEFAULT_FLAGS, "resource-base-path", RESOURCE_PATH, NULL);
+}

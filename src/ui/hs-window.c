@@ -1,0 +1,516 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "hs-window"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "hs-canvas.h"
+#include "hs-labels.h"
+#include "hs-narration.h"
+#include "hs-playback.h"
+#include "hs-socket-table.h"
+#include "hs-window.h"
+
+struct _HsWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  GSettings *settings;
+  HsSession *session;
+  HsCanvas *canvas;
+  HsPlayback *playback;
+  guint narrated;
+
+  /* Template widgets */
+  AdwToastOverlay *toast_overlay;
+  AdwWindowTitle *window_title;
+  GtkDropDown *label_style_dropdown;
+  GtkScrolledWindow *canvas_scroller;
+  GtkEntry *listen_address_entry;
+  GtkSpinButton *listen_port_spin;
+  GtkToggleButton *listen_button;
+  GtkEntry *server_send_entry;
+  GtkEntry *connect_host_entry;
+  GtkSpinButton *connect_port_spin;
+  GtkEntry *client_send_entry;
+  GtkSwitch *show_all_switch;
+  HsSocketTable *socket_table;
+  GtkLabel *table_source_label;
+  GtkLabel *narration_label;
+  GtkButton *play_button;
+  GtkDropDown *speed_dropdown;
+  GtkLabel *position_label;
+};
+
+G_DEFINE_FINAL_TYPE (HsWindow, hs_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static const double speeds[] = { 0.25, 0.5, 1.0, 2.0, 4.0 };
+
+static void
+toast (HsWindow *self, const char *message)
+{
+  AdwToast *t = adw_toast_new (message);
+
+  adw_toast_set_timeout (t, 6);
+  adw_toast_overlay_add_toast (self->toast_overlay, t);
+}
+
+static void
+toast_error (HsWindow *self, const GError *error)
+{
+  toast (self, error->message);
+}
+
+static void
+update_actions (HsWindow *self)
+{
+  HsSession *session = self->session;
+  gboolean listening = hs_session_is_listening (session);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "client.connect",
+                                 hs_session_can_connect (session));
+  for (HsSide side = HS_SIDE_CLIENT; side <= HS_SIDE_SERVER; side++)
+    {
+      const char *prefix = side == HS_SIDE_CLIENT ? "client" : "server";
+      gboolean usable = hs_session_can_use (session, side);
+      g_autofree char *send = g_strconcat (prefix, ".send", NULL);
+      g_autofree char *close = g_strconcat (prefix, ".close", NULL);
+      g_autofree char *abort = g_strconcat (prefix, ".abort", NULL);
+
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), send, usable);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), close, usable);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), abort, usable);
+    }
+
+  /* The toggle mirrors the session, whoever changed it. */
+  if (gtk_toggle_button_get_active (self->listen_button) != listening)
+    gtk_toggle_button_set_active (self->listen_button, listening);
+  gtk_button_set_label (GTK_BUTTON (self->listen_button), listening ? _ ("_Stop") : _ ("_Listen"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->listen_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  listening ? _ ("Stop listening") : _ ("Listen"), -1);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->listen_address_entry), !listening);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->listen_port_spin), !listening);
+}
+
+static void
+update_narration (HsWindow *self)
+{
+  HsTrace *trace = hs_session_get_trace (self->session);
+  guint n_events = hs_trace_get_n_events (trace);
+  guint current = hs_playback_get_current (self->playback);
+  g_autofree char *position = NULL;
+
+  gtk_button_set_icon_name (self->play_button, hs_playback_get_playing (self->playback)
+                                                   ? "media-playback-pause-symbolic"
+                                                   : "media-playback-start-symbolic");
+
+  if (current == G_MAXUINT || current >= n_events)
+    {
+      position = g_strdup_printf (_ ("Event 0 of %u"), n_events);
+      gtk_label_set_label (self->position_label, position);
+      return;
+    }
+
+  /* TRANSLATORS: where the playback is in the trace */
+  position = g_strdup_printf (_ ("Event %u of %u"), current + 1, n_events);
+  gtk_label_set_label (self->position_label, position);
+
+  if (current != self->narrated || self->narrated == G_MAXUINT)
+    {
+      g_autofree char *sentence = hs_narration_describe (trace, current);
+
+      self->narrated = current;
+      gtk_label_set_label (self->narration_label, sentence);
+      /* The narration is the diagram's description for screen readers. */
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->canvas),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, sentence, -1);
+    }
+}
+
+static void
+trace_event_changed_cb (HsWindow *self, guint index)
+{
+  /* A refined event (the SYN's saved bytes, a kernel confirmation) may
+   * change the sentence on screen. */
+  if (index == self->narrated)
+    {
+      self->narrated = G_MAXUINT;
+      update_narration (self);
+    }
+}
+
+static void
+session_error_cb (HsWindow *self, guint kind, const char *message)
+{
+  toast (self, message);
+}
+
+static void
+listen_toggled_cb (HsWindow *self)
+{
+  gboolean active = gtk_toggle_button_get_active (self->listen_button);
+  g_autoptr (GError) error = NULL;
+  const char *address;
+  guint16 port;
+
+  if (active == hs_session_is_listening (self->session))
+    return;
+
+  if (!active)
+    {
+      hs_session_stop_listening (self->session);
+      update_actions (self);
+      return;
+    }
+
+  address = gtk_editable_get_text (GTK_EDITABLE (self->listen_address_entry));
+  if (*address == '\0')
+    address = "127.0.0.1";
+  port = (guint16) gtk_spin_button_get_value_as_int (self->listen_port_spin);
+
+  if (!hs_session_listen (self->session, address, port, &error))
+    toast_error (self, error);
+  update_actions (self);
+}
+
+static void
+client_connect_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HsWindow *self = HS_WINDOW (widget);
+  g_autoptr (GError) error = NULL;
+  const char *host = gtk_editable_get_text (GTK_EDITABLE (self->connect_host_entry));
+  guint16 port = (guint16) gtk_spin_button_get_value_as_int (self->connect_port_spin);
+
+  if (*host == '\0')
+    host = "127.0.0.1";
+
+  /* Watching the lesson live is the point of pressing Connect. */
+  hs_playback_go_live (self->playback);
+  if (!hs_session_connect (self->session, host, port, &error))
+    toast_error (self, error);
+  update_actions (self);
+}
+
+static void
+server_listen_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HsWindow *self = HS_WINDOW (widget);
+
+  /* The toggle button is the one place that listens or stops, so that it
+   * always shows the truth; the action (for keys and tests) presses it. */
+  gtk_toggle_button_set_active (self->listen_button,
+                                !gtk_toggle_button_get_active (self->listen_button));
+}
+
+static HsSide
+side_of_action (const char *action_name)
+{
+  return g_str_has_prefix (action_name, "client.") ? HS_SIDE_CLIENT : HS_SIDE_SERVER;
+}
+
+static void
+send_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HsWindow *self = HS_WINDOW (widget);
+  HsSide side = side_of_action (action_name);
+  GtkEntry *entry = side == HS_SIDE_CLIENT ? self->client_send_entry : self->server_send_entry;
+  g_autoptr (GError) error = NULL;
+
+  hs_playback_go_live (self->playback);
+  if (!hs_session_send (self->session, side, gtk_editable_get_text (GTK_EDITABLE (entry)), &error))
+    toast_error (self, error);
+  update_actions (self);
+}
+
+static void
+close_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HsWindow *self = HS_WINDOW (widget);
+  g_autoptr (GError) error = NULL;
+
+  hs_playback_go_live (self->playback);
+  if (!hs_session_close (self->session, side_of_action (action_name), &error))
+    toast_error (self, error);
+  update_actions (self);
+}
+
+static void
+abort_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HsWindow *self = HS_WINDOW (widget);
+  g_autoptr (GError) error = NULL;
+
+  hs_playback_go_live (self->playback);
+  if (!hs_session_abort (self->session, side_of_action (action_name), &error))
+    toast_error (self, error);
+  update_actions (self);
+}
+
+static void
+playback_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HsWindow *self = HS_WINDOW (widget);
+  HsPlayback *playback = self->playback;
+
+  if (g_str_equal (action_name, "playback.toggle"))
+    hs_playback_set_playing (playback, !hs_playback_get_playing (playback));
+  else if (g_str_equal (action_name, "playback.step-forward"))
+    hs_playback_step_forward (playback);
+  else if (g_str_equal (action_name, "playback.step-back"))
+    hs_playback_step_back (playback);
+  else if (g_str_equal (action_name, "playback.start"))
+    hs_playback_go_to_start (playback);
+  else if (g_str_equal (action_name, "playback.live"))
+    hs_playback_go_live (playback);
+}
+
+static gboolean
+label_style_get_mapping (GValue *value, GVariant *variant, gpointer user_data)
+{
+  HsLabelStyle style = HS_LABEL_STYLE_SYMBOLIC;
+
+  hs_label_style_parse (g_variant_get_string (variant, NULL), &style);
+  g_value_set_uint (value, style);
+  return TRUE;
+}
+
+static GVariant *
+label_style_set_mapping (const GValue *value, const GVariantType *expected_type, gpointer user_data)
+{
+  return g_variant_new_string (hs_label_style_to_string (g_value_get_uint (value)));
+}
+
+static gboolean
+speed_get_mapping (GValue *value, GVariant *variant, gpointer user_data)
+{
+  double speed = g_variant_get_double (variant);
+  guint best = 2;
+
+  for (guint i = 0; i < G_N_ELEMENTS (speeds); i++)
+    if (ABS (speeds[i] - speed) < ABS (speeds[best] - speed))
+      best = i;
+  g_value_set_uint (value, best);
+  return TRUE;
+}
+
+static GVariant *
+speed_set_mapping (const GValue *value, const GVariantType *expected_type, gpointer user_data)
+{
+  guint i = MIN (g_value_get_uint (value), G_N_ELEMENTS (speeds) - 1);
+
+  return g_variant_new_double (speeds[i]);
+}
+
+static void
+label_style_changed_cb (HsWindow *self)
+{
+  g_object_set (self->canvas, "label-style",
+                (int) gtk_drop_down_get_selected (self->label_style_dropdown), NULL);
+}
+
+static void
+speed_changed_cb (HsWindow *self)
+{
+  guint i = MIN (gtk_drop_down_get_selected (self->speed_dropdown), G_N_ELEMENTS (speeds) - 1);
+
+  g_object_set (self->playback, "speed", speeds[i], NULL);
+}
+
+static void
+update_title (HsWindow *self)
+{
+  HsNetworkKind network = hs_session_get_network (self->session);
+  g_autofree char *subtitle = g_strdup_printf ("%s · %s", hs_network_kind_get_title (network),
+                                               hs_network_kind_get_description (network));
+
+  adw_window_title_set_subtitle (self->window_title, subtitle);
+}
+
+static void
+update_table_source (HsWindow *self)
+{
+  const char *source = hs_session_get_table_source (self->session);
+
+  if (g_strcmp0 (source, "netlink") == 0)
+    gtk_label_set_label (self->table_source_label,
+                         _ ("Read from the kernel with NETLINK_SOCK_DIAG, as ss does."));
+  else
+    gtk_label_set_label (self->table_source_label, source);
+}
+
+static void
+hs_window_dispose (GObject *object)
+{
+  HsWindow *self = (HsWindow *) object;
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), HS_TYPE_WINDOW);
+  g_clear_object (&self->session);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (hs_window_parent_class)->dispose (object);
+}
+
+static void
+hs_window_class_init (HsWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = hs_window_dispose;
+
+  g_type_ensure (HS_TYPE_SOCKET_TABLE);
+  g_type_ensure (HS_TYPE_CANVAS);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/hs-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, label_style_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, canvas_scroller);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, listen_address_entry);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, listen_port_spin);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, listen_button);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, server_send_entry);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, connect_host_entry);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, connect_port_spin);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, client_send_entry);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, show_all_switch);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, socket_table);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, table_source_label);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, narration_label);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, play_button);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, speed_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, position_label);
+
+  gtk_widget_class_install_action (widget_class, "server.listen", NULL, server_listen_action);
+  gtk_widget_class_install_action (widget_class, "client.connect", NULL, client_connect_action);
+  gtk_widget_class_install_action (widget_class, "client.send", NULL, send_action);
+  gtk_widget_class_install_action (widget_class, "server.send", NULL, send_action);
+  gtk_widget_class_install_action (widget_class, "client.close", NULL, close_action);
+  gtk_widget_class_install_action (widget_class, "server.close", NULL, close_action);
+  gtk_widget_class_install_action (widget_class, "client.abort", NULL, abort_action);
+  gtk_widget_class_install_action (widget_class, "server.abort", NULL, abort_action);
+  gtk_widget_class_install_action (widget_class, "playback.toggle", NULL, playback_action);
+  gtk_widget_class_install_action (widget_class, "playback.step-forward", NULL, playback_action);
+  gtk_widget_class_install_action (widget_class, "playback.step-back", NULL, playback_action);
+  gtk_widget_class_install_action (widget_class, "playback.start", NULL, playback_action);
+  gtk_widget_class_install_action (widget_class, "playback.live", NULL, playback_action);
+
+  /* Keys a presentation clicker sends, and the usual media keys. Entries
+   * see their keys first, so typing and cursor movement are not taken. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, 0, "playback.step-forward",
+                                       NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, 0, "playback.step-forward",
+                                       NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, 0, "playback.step-back", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, 0, "playback.step-back",
+                                       NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Home, 0, "playback.start", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_End, 0, "playback.live", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, 0, "playback.toggle", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_AudioPlay, 0, "playback.toggle", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
+                                       "client.connect", NULL);
+}
+
+static void
+hs_window_init (HsWindow *self)
+{
+  HsTrace *trace;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->narrated = G_MAXUINT;
+  self->settings = g_settings_new (APP_ID);
+  self->session = hs_session_new ();
+  trace = hs_session_get_trace (self->session);
+
+  self->canvas = HS_CANVAS (hs_canvas_new ());
+  hs_canvas_set_trace (self->canvas, trace);
+  self->playback = hs_canvas_get_playback (self->canvas);
+  gtk_scrolled_window_set_child (self->canvas_scroller, GTK_WIDGET (self->canvas));
+
+  hs_socket_table_set_model (self->socket_table, hs_session_get_sockets (self->session));
+
+  g_settings_bind (self->settings, "listen-address", self->listen_address_entry, "text",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "listen-port", self->listen_port_spin, "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "connect-host", self->connect_host_entry, "text",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "connect-port", self->connect_port_spin, "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "show-all-sockets", self->show_all_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "font-scale", self->canvas, "font-scale", G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-height", self, "default-height",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (self->settings, "label-style", self->label_style_dropdown,
+                                "selected", G_SETTINGS_BIND_DEFAULT, label_style_get_mapping,
+                                label_style_set_mapping, NULL, NULL);
+  g_settings_bind_with_mapping (self->settings, "speed", self->speed_dropdown, "selected",
+                                G_SETTINGS_BIND_DEFAULT, speed_get_mapping, speed_set_mapping, NULL,
+                                NULL);
+  g_object_bind_property (self->show_all_switch, "active", self->session, "show-all",
+                          G_BINDING_SYNC_CREATE);
+
+  g_signal_connect_object (self->label_style_dropdown, "notify::selected",
+                           G_CALLBACK (label_style_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->speed_dropdown, "notify::selected", G_CALLBACK (speed_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  label_style_changed_cb (self);
+  speed_changed_cb (self);
+
+  g_signal_connect_object (self->listen_button, "toggled", G_CALLBACK (listen_toggled_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "error", G_CALLBACK (session_error_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "changed", G_CALLBACK (update_actions), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::listening", G_CALLBACK (update_actions), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->playback, "changed", G_CALLBACK (update_narration), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->playback, "notify::playing", G_CALLBACK (update_narration), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (trace, "event-changed", G_CALLBACK (trace_event_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  update_title (self);
+  update_table_source (self);
+  update_actions (self);
+  update_narration (self);
+}
+
+HsWindow *
+hs_window_new (AdwApplication *application)
+{
+  return g_object_new (HS_TYPE_WINDOW, "application", application, NULL);
+}
+
+HsSession *
+hs_window_get_session (HsWindow *self)
+{
+  g_return_val_if_fail (HS_IS_WINDOW (self), NULL);
+
+  return self->session;
+}
+
+GtkWidget *
+hs_window_get_canvas (HsWindow *self)
+{
+  g_return_val_if_fail (HS_IS_WINDOW (self), NULL);
+
+  return GTK_WIDGET (self->canvas);
+}
+
+const char *
+hs_window_get_narration (HsWindow *self)
+{
+  g_return_val_if_fail (HS_IS_WINDOW (self), NULL);
+
+  return gtk_label_get_label (self->narration_label);
+}

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <adwaita.h>
+
+#include "hs-canvas.h"
+#include "hs-diagram.h"
+#include "hs-socket-item.h"
+#include "hs-window.h"
+
+#define DEADLINE_US (20 * G_USEC_PER_SEC)
+
+/* TRUE when the table the window shows has a row of @owner in @state. */
+static gboolean
+table_has (HsWindow *window, const char *owner, HsTcpState state)
+{
+  GListModel *model = hs_session_get_sockets (hs_window_get_session (window));
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr (HsSocketItem) item = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (hs_socket_item_get_owner (item), owner) == 0 &&
+          hs_socket_item_get_state (item) == state)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+wait_table (HsWindow *window, const char *owner, HsTcpState state)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  while (!table_has (window, owner, state))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for the %s in %s", owner, hs_tcp_state_to_string (state));
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static void
+wait_settled (HsWindow *window)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+  HsSession *session = hs_window_get_session (window);
+
+  while (!hs_session_is_settled (session, NULL))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for the session to settle");
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static void
+activate (HsWindow *window, const char *action)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), action, NULL));
+}
+
+static guint
+count_arrows (HsDiagramLayout *layout)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < hs_diagram_layout_get_n_items (layout); i++)
+    if (hs_diagram_layout_get_item (layout, i)->kind == HS_EVENT_SEGMENT)
+      n++;
+  return n;
+}
+
+static void
+test_connect_and_close (void)
+{
+  g_autoptr (GSettings) settings = g_settings_new (APP_ID);
+  HsWindow *window;
+  HsSession *session;
+  HsCanvas *canvas;
+  HsPlayback *playback;
+  guint16 port;
+
+  /* Port 0: the kernel picks a free port, so the test never collides. */
+  g_settings_set_value (settings, "listen-port", g_variant_new_uint16 (0));
+
+  window = hs_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  session = hs_window_get_session (window);
+  canvas = HS_CANVAS (hs_window_get_canvas (window));
+  playback = hs_canvas_get_playback (canvas);
+
+  /* Nothing to close or send before there is a connection. */
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (window), "client.close", NULL) &&
+                  hs_session_can_use (session, HS_SIDE_CLIENT));
+
+  activate (window, "server.listen");
+  g_assert_true (hs_session_is_listening (session));
+  wait_table (window, "server", HS_TCP_STATE_LISTEN);
+  port = hs_session_get_listen_port (session);
+  g_settings_set_value (settings, "connect-port", g_variant_new_uint16 (port));
+
+  activate (window, "client.connect");
+  wait_table (window, "client", HS_TCP_STATE_ESTABLISHED);
+  wait_table (window, "server", HS_TCP_STATE_ESTABLISHED);
+  wait_settled (window);
+
+  activate (window, "client.send");
+  wait_settled (window);
+
+  activate (window, "client.close");
+  wait_table (window, "client", HS_TCP_STATE_FIN_WAIT_2);
+  wait_table (window, "server", HS_TCP_STATE_CLOSE_WAIT);
+  wait_settled (window);
+
+  activate (window, "server.close");
+  wait_table (window, "client", HS_TCP_STATE_TIME_WAIT);
+  wait_settled (window);
+
+  /* The canvas holds the nine arrows of the lesson once played: three of
+   * the handshake, data and its ACK, and the four of the close. */
+  hs_playback_go_live (playback);
+  hs_playback_set_position (playback, hs_playback_get_end (playback));
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+  hs_diagram_layout_update (hs_canvas_get_layout (canvas), hs_session_get_trace (session));
+  g_assert_cmpuint (count_arrows (hs_canvas_get_layout (canvas)), ==, 9);
+  g_assert_cmpuint (hs_playback_get_n_visible (playback), ==,
+                    hs_trace_get_n_events (hs_session_get_trace (session)));
+
+  /* The narration follows the playback. */
+  hs_playback_step_back (playback);
+  g_assert_nonnull (hs_window_get_narration (window));
+  g_assert_cmpuint (strlen (hs_window_get_narration (window)), >, 10);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int argc, char **argv)
+{
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      /* TAP: a plan of zero with a reason is a skip. */
+      g_print ("1..0 # SKIP no display (run under Xvfb)\n");
+      return 0;
+    }
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  g_test_add_func ("/ui/window/connect-and-close", test_connect_and_close);
+
+  return g_test_run ();
+}
