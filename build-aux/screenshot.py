@@ -1,0 +1,97 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Takes screenshots of the real application, driven through AT-SPI the way
+assistive technology drives it (pyatspi, Debian's python3-pyatspi).
+
+Run inside a display and a D-Bus session, e.g.
+  xvfb-run -a -s '-screen 0 1920x1080x24' dbus-run-session -- \
+      build-aux/screenshot.py _build/src/ui/handshake docs/screenshots/main.png
+
+Options: --dark, --lang zh_CN.UTF-8, --scale 2 (font scale of the diagram),
+--steps N (how many user actions of the lesson to play: listen, connect,
+send, close client, close server).
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import pyatspi
+
+LESSON = [
+    ("Listen", "push button"),
+    ("Connect", "push button"),
+    ("Client sends", "push button"),
+    ("Close client", "push button"),
+    ("Close server", "push button"),
+]
+
+
+def find_app(name, deadline):
+    while time.monotonic() < deadline:
+        desktop = pyatspi.Registry.getDesktop(0)
+        for app in desktop:
+            if app is not None and app.name == name:
+                return app
+        time.sleep(0.2)
+    raise SystemExit(f"{name} did not appear on the accessibility bus")
+
+
+def find_widget(root, name, deadline):
+    while time.monotonic() < deadline:
+        found = pyatspi.findDescendant(
+            root, lambda a: a is not None and a.name == name and a.getRoleName() in
+            ("push button", "toggle button"))
+        if found is not None:
+            return found
+        time.sleep(0.2)
+    raise SystemExit(f"no button named “{name}”")
+
+
+def press(widget):
+    action = widget.queryAction()
+    for i in range(action.nActions):
+        if action.getName(i) in ("click", "press", "activate"):
+            action.doAction(i)
+            return
+    action.doAction(0)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("program")
+    parser.add_argument("output")
+    parser.add_argument("--dark", action="store_true")
+    parser.add_argument("--lang", default="C.UTF-8")
+    parser.add_argument("--steps", type=int, default=len(LESSON))
+    parser.add_argument("--settle", type=float, default=9.0,
+                        help="seconds to let the animation play after the last step")
+    parser.add_argument("--scale", type=float, default=1.0)
+    args = parser.parse_args()
+
+    env = dict(os.environ)
+    env.update({
+        "LANG": args.lang, "LC_ALL": args.lang, "GSETTINGS_BACKEND": "memory",
+        "GTK_A11Y": "atspi", "NO_AT_BRIDGE": "0",
+    })
+    if args.dark:
+        env["ADW_DEBUG_COLOR_SCHEME"] = "prefer-dark"
+    proc = subprocess.Popen([args.program], env=env)
+    try:
+        deadline = time.monotonic() + 30
+        app = find_app("handshake", deadline)
+        for name, _ in LESSON[:args.steps]:
+            press(find_widget(app, name, deadline))
+            time.sleep(1.5)
+        time.sleep(args.settle)
+        subprocess.run(["import", "-window", "root", args.output], check=True)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    print("wrote", args.output)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
