@@ -16,6 +16,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 import pyatspi
@@ -69,12 +70,27 @@ def main():
     parser.add_argument("--settle", type=float, default=9.0,
                         help="seconds to let the animation play after the last step")
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--width", type=int, default=1920)
+    parser.add_argument("--height", type=int, default=1080)
+    parser.add_argument("--labels", default="symbolic",
+                        choices=["symbolic", "relative", "absolute"])
     args = parser.parse_args()
+
+    # Settings come from a throw-away keyfile: the window fills the screen
+    # (Xvfb has no window manager to maximize it), whatever the user's own
+    # settings say.
+    config = tempfile.TemporaryDirectory(prefix="handshake-shot-")
+    os.makedirs(os.path.join(config.name, "glib-2.0", "settings"))
+    with open(os.path.join(config.name, "glib-2.0", "settings", "keyfile"), "w") as f:
+        f.write("[io/github/tcplab/Handshake]\n"
+                f"window-width={args.width}\nwindow-height={args.height}\n"
+                f"font-scale={args.scale}\n"
+                f"label-style='{args.labels}'\n")
 
     env = dict(os.environ)
     env.update({
-        "LANG": args.lang, "LC_ALL": args.lang, "GSETTINGS_BACKEND": "memory",
-        "GTK_A11Y": "atspi", "NO_AT_BRIDGE": "0",
+        "LANG": args.lang, "LC_ALL": args.lang, "GSETTINGS_BACKEND": "keyfile",
+        "XDG_CONFIG_HOME": config.name, "GTK_A11Y": "atspi",
     })
     if args.dark:
         env["ADW_DEBUG_COLOR_SCHEME"] = "prefer-dark"

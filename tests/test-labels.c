@@ -237,6 +237,24 @@ test_detail_known (void)
       g_assert_null (strstr (detail, "relative"));
       g_assert_null (strstr (detail, "retransmission"));
     }
+
+  /* A later segment gives its own absolute numbers, not the ISN again. */
+  {
+    HsEvent ack = { .kind = HS_EVENT_SEGMENT,
+                    .connection = c,
+                    .side = HS_SIDE_SERVER,
+                    .flags = HS_TCP_ACK,
+                    .rel_seq = 1,
+                    .rel_ack = 6 };
+    g_autofree char *detail = NULL;
+
+    i = hs_trace_append (trace, &ack);
+    detail =
+        hs_label_segment_detail (trace, hs_trace_get_event (trace, i), HS_LABEL_STYLE_SYMBOLIC);
+    assert_contains (detail, "ack = 2929945626");
+    g_assert_null (strstr (detail, "x ="));
+    g_assert_null (strstr (detail, "seq ="));
+  }
 }
 
 static void

@@ -217,6 +217,23 @@ append_isn (GString *detail, HsTrace *trace, const HsEvent *event, HsSide space)
   append_part (detail, part);
 }
 
+static void
+append_absolute (GString *detail,
+                 HsTrace *trace,
+                 const HsEvent *event,
+                 HsLabelField field,
+                 const char *name)
+{
+  g_autofree char *part = NULL;
+  guint32 value;
+
+  if (!hs_label_absolute (trace, event, field, &value))
+    return;
+
+  part = g_strdup_printf ("%s = %u", name, value);
+  append_part (detail, part);
+}
+
 char *
 hs_label_segment_detail (HsTrace *trace, const HsEvent *event, HsLabelStyle style)
 {
@@ -256,11 +273,17 @@ hs_label_segment_detail (HsTrace *trace, const HsEvent *event, HsLabelStyle styl
         }
     }
 
+  /* The real numbers under the textbook ones: a SYN names the ISN it
+   * chooses ("x = 2929945620"); later segments give their own absolute
+   * seq and ack where known, unless the title already shows them. */
   if (has_connection (trace, event))
     {
-      append_isn (detail, trace, event, event->side);
-      if (event->flags & HS_TCP_ACK)
-        append_isn (detail, trace, event, HS_SIDE_OTHER (event->side));
+      if (event->flags & HS_TCP_SYN)
+        append_isn (detail, trace, event, event->side);
+      else if (style != HS_LABEL_STYLE_ABSOLUTE)
+        append_absolute (detail, trace, event, HS_LABEL_FIELD_SEQ, "seq");
+      if ((event->flags & HS_TCP_ACK) && style != HS_LABEL_STYLE_ABSOLUTE)
+        append_absolute (detail, trace, event, HS_LABEL_FIELD_ACK, "ack");
     }
 
   if (event->window_known)

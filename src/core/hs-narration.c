@@ -89,12 +89,14 @@ describe_segment (HsTrace *trace, const HsEvent *event)
     sentence =
         g_strdup_printf (_ ("The %s sends FIN (seq = %s): it has no more data to send."), who, seq);
   else if (event->len > 0)
-    sentence = g_strdup_printf (ngettext ("The %s sends %u byte of data with seq = %s; the byte "
-                                          "after it will be numbered seq + %u.",
-                                          "The %s sends %u bytes of data with seq = %s; the byte "
-                                          "after them will be numbered seq + %u.",
-                                          event->len),
-                                who, event->len, seq, event->len);
+    sentence =
+        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                      "The %s sends %u byte of data with seq = %s; the byte "
+                                      "after it will be numbered seq + %u.",
+                                      "The %s sends %u bytes of data with seq = %s; the byte "
+                                      "after them will be numbered seq + %u.",
+                                      event->len),
+                         who, event->len, seq, event->len);
   else if (event->rel_seq == 1 && event->rel_ack == 1 && event->side == HS_SIDE_CLIENT)
     sentence = g_strdup_printf (_ ("The %s acknowledges the %s's SYN with ACK, ack = %s: the "
                                    "three-way handshake is complete."),
@@ -226,18 +228,16 @@ describe_app (HsTrace *trace, const HsEvent *event)
         return g_strdup_printf (_ ("The %s application accepts the connection from %s."), who,
                                 text);
       case HS_APP_SEND:
-        return g_strdup_printf (ngettext ("The %s application writes %s (%" G_GSIZE_FORMAT
-                                          " byte).",
-                                          "The %s application writes %s (%" G_GSIZE_FORMAT
-                                          " bytes).",
-                                          len),
-                                who, data, len);
+        /* Not G_GSIZE_FORMAT: xgettext cannot see through the macro. */
+        return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                             "The %s application writes %s (%lu byte).",
+                                             "The %s application writes %s (%lu bytes).", len),
+                                who, data, (gulong) len);
       case HS_APP_RECEIVE:
-        return g_strdup_printf (ngettext ("The %s application reads %s (%" G_GSIZE_FORMAT " byte).",
-                                          "The %s application reads %s (%" G_GSIZE_FORMAT
-                                          " bytes).",
-                                          len),
-                                who, data, len);
+        return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                             "The %s application reads %s (%lu byte).",
+                                             "The %s application reads %s (%lu bytes).", len),
+                                who, data, (gulong) len);
       case HS_APP_EOF:
         return g_strdup_printf (_ ("The %s application reads the end of the stream: the other side "
                                    "will send nothing more."),

@@ -306,19 +306,21 @@ hs_trace_get_connection (HsTrace *self, guint id)
 }
 
 void
-hs_trace_set_connection_client (HsTrace *self, guint id, const HsAddress *client)
+hs_trace_set_connection_address (HsTrace *self, guint id, HsSide side, const HsAddress *address)
 {
   HsTraceConnection *connection;
+  HsAddress *slot;
 
   g_return_if_fail (HS_IS_TRACE (self));
   g_return_if_fail (id < self->connections->len);
-  g_return_if_fail (client != NULL);
+  g_return_if_fail (address != NULL);
 
   connection = &g_array_index (self->connections, HsTraceConnection, id);
-  if (hs_address_equal (&connection->client, client))
+  slot = side == HS_SIDE_CLIENT ? &connection->client : &connection->server;
+  if (hs_address_equal (slot, address))
     return;
 
-  connection->client = *client;
+  *slot = *address;
   g_signal_emit (self, signals[CONNECTION_CHANGED], 0, id);
 }
 

@@ -167,9 +167,11 @@ guint                    hs_trace_get_n_connections      (HsTrace *self);
 /* ids start at 1; 0 is the listener's pseudo-connection and is always there. */
 const HsTraceConnection *hs_trace_get_connection         (HsTrace *self,
                                                           guint    id);
-void                     hs_trace_set_connection_client  (HsTrace         *self,
+/* Records @side's address and port once known; emits ::connection-changed. */
+void                     hs_trace_set_connection_address (HsTrace         *self,
                                                           guint            id,
-                                                          const HsAddress *client);
+                                                          HsSide           side,
+                                                          const HsAddress *address);
 /* Records the ISN of @side's sequence space, when it becomes known; emits
  * ::connection-changed. */
 void                     hs_trace_set_isn                (HsTrace *self,

@@ -290,9 +290,8 @@ hs_endpoint_send (HsEndpoint *self, GBytes *bytes, GError **error)
   if ((gsize) n != len)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
-                   _ ("Only %" G_GSSIZE_FORMAT " of %" G_GSIZE_FORMAT
-                      " bytes fit into the send buffer."),
-                   n, len);
+                   /* Not G_GSIZE_FORMAT: xgettext cannot see through the macro. */
+                   _ ("Only %ld of %lu bytes fit into the send buffer."), (glong) n, (gulong) len);
       return FALSE;
     }
 

@@ -290,7 +290,7 @@ learn_client_port (HsSession *self, Conn *c)
 
   c->client = address;
   c->tuple_known = TRUE;
-  hs_trace_set_connection_client (self->trace, c->id, &address);
+  hs_trace_set_connection_address (self->trace, c->id, HS_SIDE_CLIENT, &address);
 }
 
 typedef enum
@@ -561,6 +561,7 @@ client_connecting_cb (HsClient *client, GSocket *socket, gpointer user_data)
   if (hs_address_from_gsocket_address (hs_client_get_target (client), &server))
     {
       c->server = server;
+      hs_trace_set_connection_address (self->trace, c->id, HS_SIDE_SERVER, &server);
       g_object_set_data (G_OBJECT (socket), "hs-conn-id", GUINT_TO_POINTER (c->id));
     }
   hs_inference_syn_sent (self->inference, c->id);
@@ -597,7 +598,7 @@ client_connected_cb (HsClient *client, HsEndpoint *endpoint, gpointer user_data)
   if (!c->tuple_known)
     {
       c->tuple_known = TRUE;
-      hs_trace_set_connection_client (self->trace, c->id, &c->client);
+      hs_trace_set_connection_address (self->trace, c->id, HS_SIDE_CLIENT, &c->client);
     }
 
   hs_inference_handshake_done (self->inference, c->id);
@@ -930,6 +931,8 @@ hs_session_listen (HsSession *self, const char *address, guint16 port, GError **
       return FALSE;
     }
 
+  hs_trace_set_connection_address (self->trace, 0, HS_SIDE_SERVER,
+                                   hs_server_get_address (self->server));
   hs_inference_set_state (self->inference, 0, HS_SIDE_SERVER, HS_TCP_STATE_LISTEN,
                           HS_STATE_SOURCE_INFERRED);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);

@@ -49,12 +49,35 @@ static const GActionEntry app_actions[] = {
 };
 
 static void
+first_frame_cb (GdkFrameClock *clock, GApplication *application)
+{
+  g_signal_handlers_disconnect_by_func (clock, first_frame_cb, application);
+  g_print ("first-frame\n");
+  g_application_quit (application);
+}
+
+static void
+window_realized_cb (GtkWidget *window, GApplication *application)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
+
+  g_signal_connect (clock, "after-paint", G_CALLBACK (first_frame_cb), application);
+}
+
+static void
 hs_application_activate (GApplication *application)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (application));
 
   if (window == NULL)
-    window = GTK_WINDOW (hs_window_new (ADW_APPLICATION (application)));
+    {
+      window = GTK_WINDOW (hs_window_new (ADW_APPLICATION (application)));
+
+      /* For bench/run-startup-bench.sh: report the first painted frame and
+       * quit, so the time to it can be measured from outside. */
+      if (g_getenv ("HANDSHAKE_QUIT_AFTER_FIRST_FRAME") != NULL)
+        g_signal_connect (window, "realize", G_CALLBACK (window_realized_cb), application);
+    }
   gtk_window_present (window);
 }
 

@@ -25,17 +25,19 @@ typedef struct
   const char *title;
   gboolean numeric;
   gboolean expand;
+  int width_chars; /* room for the usual values, so nothing is cut */
 } Column;
 
+/* The order of the table and of `netstat -na`'s main columns. */
 static const Column columns[] = {
-  { "proto", N_ ("Proto"), FALSE, FALSE },
-  { "recv-q", N_ ("Recv-Q"), TRUE, FALSE },
-  { "send-q", N_ ("Send-Q"), TRUE, FALSE },
-  { "local", N_ ("Local Address"), FALSE, TRUE },
-  { "foreign", N_ ("Foreign Address"), FALSE, TRUE },
-  { "state-name", N_ ("State"), FALSE, FALSE },
-  { "timer", N_ ("Timer"), FALSE, FALSE },
-  { "owner", N_ ("Side"), FALSE, FALSE },
+  { "proto", N_ ("Proto"), FALSE, FALSE, 4 },
+  { "local", N_ ("Local Address"), FALSE, TRUE, 15 },
+  { "foreign", N_ ("Foreign Address"), FALSE, TRUE, 15 },
+  { "state-name", N_ ("State"), FALSE, FALSE, 11 },
+  { "send-q", N_ ("Send-Q"), TRUE, FALSE, 3 },
+  { "recv-q", N_ ("Recv-Q"), TRUE, FALSE, 3 },
+  { "timer", N_ ("Timer"), FALSE, FALSE, 5 },
+  { "owner", N_ ("Side"), FALSE, FALSE, 6 },
 };
 
 static void
@@ -68,7 +70,10 @@ setup_cb (GtkSignalListItemFactory *factory, GtkListItem *list_item, const Colum
   GtkWidget *label = gtk_label_new (NULL);
 
   gtk_label_set_xalign (GTK_LABEL (label), column->numeric ? 1.0 : 0.0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_label_set_width_chars (GTK_LABEL (label), column->width_chars);
+  /* Only a long IPv6 address gives way; states and numbers are never cut. */
+  if (column->expand)
+    gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
   gtk_widget_add_css_class (label, "socket-cell");
   if (column->numeric)
     gtk_widget_add_css_class (label, "numeric");

@@ -86,10 +86,8 @@ update_actions (HsWindow *self)
   /* The toggle mirrors the session, whoever changed it. */
   if (gtk_toggle_button_get_active (self->listen_button) != listening)
     gtk_toggle_button_set_active (self->listen_button, listening);
-  gtk_button_set_label (GTK_BUTTON (self->listen_button), listening ? _ ("_Stop") : _ ("_Listen"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->listen_button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  listening ? _ ("Stop listening") : _ ("Listen"), -1);
+  /* No mnemonic: GTK 4.8 would read its label twice to a screen reader. */
+  gtk_button_set_label (GTK_BUTTON (self->listen_button), listening ? _ ("Stop") : _ ("Listen"));
   gtk_widget_set_sensitive (GTK_WIDGET (self->listen_address_entry), !listening);
   gtk_widget_set_sensitive (GTK_WIDGET (self->listen_port_spin), !listening);
 }
