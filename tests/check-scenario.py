@@ -4,13 +4,17 @@
 expected sequence of segments, states and errors (app actions are left out:
 they say what the program did, not what TCP did).
 
-Usage: check-scenario.py HANDSHAKE_CLI SCENARIO EXPECTED [extra cli args]
+Usage: check-scenario.py HANDSHAKE_CLI SCENARIO EXPECTED [--in-new-netns] [extra cli args]
+
+--in-new-netns runs the CLI in a network namespace of its own that has only
+a loopback interface, down (unshare -rn): a host with no route anywhere.
 
 Expected lines: "c SYN 0/0" (sender, flags, relative seq/ack, "len N" when
 there is payload), "s CLOSE_WAIT" (endpoint and new state), "c error KIND".
 """
 
 import json
+import os
 import subprocess
 import sys
 
@@ -36,10 +40,18 @@ def summarize(event):
 def main():
     cli, scenario, expected_path = sys.argv[1:4]
     extra = sys.argv[4:]
+    prefix = []
+    if "--in-new-netns" in extra:
+        extra.remove("--in-new-netns")
+        prefix = ["unshare", "--net"] if os.geteuid() == 0 else ["unshare", "-rn"]
+        probe = subprocess.run(prefix + ["true"], capture_output=True, text=True)
+        if probe.returncode != 0:
+            print(f"SKIP: cannot create a network namespace ({probe.stderr.strip()})")
+            return 77
     with open(expected_path, encoding="utf-8") as f:
         expected = [line.strip() for line in f if line.strip() and not line.startswith("#")]
 
-    proc = subprocess.run([cli, "run", scenario, "--format", "jsonl", *extra],
+    proc = subprocess.run(prefix + [cli, "run", scenario, "--format", "jsonl", *extra],
                           capture_output=True, text=True, timeout=300)
     sys.stderr.write(proc.stderr)
     lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]

@@ -340,6 +340,33 @@ test_abort (void)
   g_assert_false (hs_session_can_use (session, HS_SIDE_SERVER));
 }
 
+static void
+test_show_all (void)
+{
+  g_autoptr (HsSession) session = hs_session_new ();
+  g_autoptr (GError) error = NULL;
+  struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  Want other = { "", HS_TCP_STATE_LISTEN };
+  int fd;
+
+  /* A listener that is not the session's: only the all-sockets view has it. */
+  fd = socket (AF_INET, SOCK_STREAM, 0);
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &sin, sizeof sin), ==, 0);
+  g_assert_cmpint (listen (fd, 1), ==, 0);
+  g_assert_true (hs_session_listen (session, "127.0.0.1", 0, &error));
+  wait_item (session, "server", HS_TCP_STATE_LISTEN);
+  g_assert_false (has_item (session, &other));
+
+  hs_session_set_show_all (session, TRUE);
+  wait_for (session, has_item, &other, "another program's listener in the table");
+  g_assert_true (has_item (session, &(Want){ "server", HS_TCP_STATE_LISTEN }));
+
+  hs_session_set_show_all (session, FALSE);
+  wait_for (session, no_item, &other, "the other listener to leave the table");
+  g_assert_true (has_item (session, &(Want){ "server", HS_TCP_STATE_LISTEN }));
+  close (fd);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -350,6 +377,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/session/bad-input", test_bad_input);
   g_test_add_func ("/net/session/syn-retransmission", test_syn_retransmission);
   g_test_add_func ("/net/session/abort", test_abort);
+  g_test_add_func ("/net/session/show-all", test_show_all);
 
   return g_test_run ();
 }

@@ -22,6 +22,8 @@
 #define DISCOVERY_INTERVAL_US   (1 * G_USEC_PER_SEC)
 #define ALL_SOCKETS_INTERVAL_US (G_USEC_PER_SEC / 2)
 #define HIGHLIGHT_US            (3 * G_USEC_PER_SEC / 2)
+/* The table's share of a poll when it takes in a large dump. */
+#define DUMP_SLICE_US           3000
 
 /* One connection of the session and the sockets the session holds for it. */
 typedef struct
@@ -31,9 +33,10 @@ typedef struct
   HsAddress client; /* port 0 until the kernel has chosen it */
   HsAddress server;
   gboolean tuple_known;
-  gboolean seen[2];    /* the kernel has shown this side's socket */
-  gboolean gone[2];    /* ... and has since forgotten it */
-  gboolean connecting; /* the client's connect() is in flight */
+  gboolean seen[2];     /* the kernel has shown this side's socket */
+  gboolean gone[2];     /* ... and has since forgotten it */
+  gboolean connecting;  /* the client's connect() is in flight */
+  gboolean syn_pending; /* connect() was called; its SYN not yet shown */
   gboolean aborted[2];
   char *target; /* "host:port" as the user typed it */
 } Conn;
@@ -53,9 +56,13 @@ struct _HsSession
   GPtrArray *conns; /* Conn*, newest last */
   Conn *connecting; /* the attempt HsClient is making */
 
-  GListStore *sockets; /* HsSocketItem */
-  GHashTable *items;   /* key → HsSocketItem (borrowed from the store) */
-  GArray *dumped;      /* HsSocketRow from the last discovery dump */
+  GListStore *sockets;    /* HsSocketItem */
+  GHashTable *items;      /* key → HsSocketItem (borrowed from the store) */
+  GArray *dumped;         /* HsSocketRow from the last discovery dump */
+  guint dump_applied;     /* how many rows of it the table has taken */
+  GHashTable *dump_keys;  /* keys of the rows taken from it */
+  GHashTable *known_keys; /* keys the last poll read by lookup */
+  gboolean sweep_needed;
   GCancellable *dump_cancellable;
   gboolean dump_running;
   gint64 last_dump_us;
@@ -89,6 +96,7 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void schedule_poll (HsSession *self);
+static const char *owner_of_row (HsSession *self, const HsSocketRow *row);
 
 static void
 conn_free (Conn *c)
@@ -159,9 +167,12 @@ format_timer (const HsSocketRow *row)
     }
 }
 
+/* Puts @row into the table (a new item, or the existing one updated in
+ * place) unless @skip already has its key, and records the key in @record. */
 static void
 update_item (HsSession *self,
-             GHashTable *fresh,
+             GHashTable *skip,
+             GHashTable *record,
              const HsSocketRow *row,
              const char *owner,
              gint64 now_us)
@@ -170,7 +181,7 @@ update_item (HsSession *self,
   g_autofree char *timer = NULL;
   HsSocketItem *item;
 
-  if (g_hash_table_contains (fresh, key))
+  if (skip != NULL && g_hash_table_contains (skip, key))
     return;
 
   item = g_hash_table_lookup (self->items, key);
@@ -189,9 +200,24 @@ update_item (HsSession *self,
   hs_socket_item_set_owner (item, owner);
   hs_socket_item_age (item, now_us, HIGHLIGHT_US);
 
-  g_hash_table_add (fresh, g_steal_pointer (&key));
+  g_hash_table_add (record, g_steal_pointer (&key));
 }
 
+static void
+remove_item (HsSession *self, const char *key)
+{
+  HsSocketItem *item = g_hash_table_lookup (self->items, key);
+  guint position;
+
+  if (item != NULL && g_list_store_find (self->sockets, item, &position))
+    {
+      g_hash_table_remove (self->items, key);
+      g_list_store_remove (self->sockets, position);
+    }
+}
+
+/* Removes every item that neither the lookups of this poll (@fresh) nor
+ * the latest dump has. Walks the whole table, so it runs once per dump. */
 static void
 remove_stale_items (HsSession *self, GHashTable *fresh)
 {
@@ -200,11 +226,32 @@ remove_stale_items (HsSession *self, GHashTable *fresh)
       g_autoptr (HsSocketItem) item = g_list_model_get_item (G_LIST_MODEL (self->sockets), i);
       const char *key = hs_socket_item_get_key (item);
 
-      if (g_hash_table_contains (fresh, key))
+      if (g_hash_table_contains (fresh, key) || g_hash_table_contains (self->dump_keys, key))
         continue;
       g_hash_table_remove (self->items, key);
       g_list_store_remove (self->sockets, i);
     }
+}
+
+/* Takes rows of the latest dump into the table for at most @budget_us, so
+ * that a dump of every socket of a busy host is spread over several polls
+ * instead of stalling a frame. Returns TRUE when the last row went in. */
+static gboolean
+apply_dump_slice (HsSession *self, GHashTable *fresh, gint64 now_us, gint64 budget_us)
+{
+  if (self->dumped == NULL || self->dump_applied >= self->dumped->len)
+    return FALSE;
+
+  while (self->dump_applied < self->dumped->len)
+    {
+      const HsSocketRow *row = &g_array_index (self->dumped, HsSocketRow, self->dump_applied++);
+
+      update_item (self, fresh, self->dump_keys, row, owner_of_row (self, row), now_us);
+      if ((self->dump_applied & 63) == 0 && g_get_monotonic_time () - now_us > budget_us)
+        break;
+    }
+
+  return self->dump_applied == self->dumped->len;
 }
 
 static void
@@ -225,6 +272,8 @@ dump_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 
   g_clear_pointer (&self->dumped, g_array_unref);
   self->dumped = rows;
+  self->dump_applied = 0;
+  g_hash_table_remove_all (self->dump_keys);
 }
 
 /* Discovers sockets the session did not create itself (a client from
@@ -246,6 +295,9 @@ maybe_start_dump (HsSession *self, gint64 now_us)
 
   if (self->dump_running || now_us - self->last_dump_us < interval)
     return;
+  /* The table is still taking the previous dump in. */
+  if (self->dumped != NULL && self->dump_applied < self->dumped->len)
+    return;
 
   ports = g_array_new (FALSE, FALSE, sizeof (guint16));
   if (!self->show_all)
@@ -262,6 +314,8 @@ maybe_start_dump (HsSession *self, gint64 now_us)
       if (ports->len == 0)
         {
           g_clear_pointer (&self->dumped, g_array_unref);
+          g_hash_table_remove_all (self->dump_keys);
+          self->sweep_needed = TRUE;
           return;
         }
     }
@@ -290,6 +344,11 @@ learn_client_port (HsSession *self, Conn *c)
 
   c->client = address;
   c->tuple_known = TRUE;
+  if (c->syn_pending)
+    {
+      c->syn_pending = FALSE;
+      hs_inference_syn_sent (self->inference, c->id);
+    }
   hs_trace_set_connection_address (self->trace, c->id, HS_SIDE_CLIENT, &address);
 }
 
@@ -379,7 +438,7 @@ poll_conn (HsSession *self, Conn *c, GHashTable *fresh, gint64 now_us)
           case LOOKUP_FOUND:
             c->seen[side] = TRUE;
             hs_inference_kernel_state (self->inference, c->id, side, row.state, FALSE);
-            update_item (self, fresh, &row, hs_side_to_string (side), now_us);
+            update_item (self, NULL, fresh, &row, hs_side_to_string (side), now_us);
             break;
           case LOOKUP_ABSENT:
             if (c->seen[side])
@@ -432,7 +491,7 @@ poll_kernel (HsSession *self)
       if (lookup_socket (self, hs_server_get_address (self->server), NULL, &row) == LOOKUP_FOUND)
         {
           hs_inference_kernel_state (self->inference, 0, HS_SIDE_SERVER, row.state, FALSE);
-          update_item (self, fresh, &row, "server", now_us);
+          update_item (self, NULL, fresh, &row, "server", now_us);
         }
     }
 
@@ -440,15 +499,25 @@ poll_kernel (HsSession *self)
     poll_conn (self, g_ptr_array_index (self->conns, i), fresh, now_us);
 
   maybe_start_dump (self, now_us);
-  if (self->dumped != NULL)
-    for (guint i = 0; i < self->dumped->len; i++)
-      {
-        const HsSocketRow *row = &g_array_index (self->dumped, HsSocketRow, i);
+  if (apply_dump_slice (self, fresh, now_us, DUMP_SLICE_US) || self->sweep_needed)
+    {
+      remove_stale_items (self, fresh);
+      self->sweep_needed = FALSE;
+    }
+  else
+    {
+      /* Between dumps only the session's own sockets can vanish. */
+      GHashTableIter iter;
+      const char *key;
 
-        update_item (self, fresh, row, owner_of_row (self, row), now_us);
-      }
+      g_hash_table_iter_init (&iter, self->known_keys);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &key, NULL))
+        if (!g_hash_table_contains (fresh, key) && !g_hash_table_contains (self->dump_keys, key))
+          remove_item (self, key);
+    }
 
-  remove_stale_items (self, fresh);
+  g_clear_pointer (&self->known_keys, g_hash_table_unref);
+  self->known_keys = g_steal_pointer (&fresh);
 }
 
 static gboolean
@@ -466,7 +535,8 @@ poll_cb (gpointer user_data)
 static void
 schedule_poll (HsSession *self)
 {
-  gboolean busy = g_get_monotonic_time () < self->busy_until_us || self->connecting != NULL;
+  gboolean busy = g_get_monotonic_time () < self->busy_until_us || self->connecting != NULL ||
+                  (self->dumped != NULL && self->dump_applied < self->dumped->len);
   guint interval = busy ? BUSY_INTERVAL_MS : IDLE_INTERVAL_MS;
 
   if (self->poll_id != 0 && interval == self->poll_interval)
@@ -562,9 +632,12 @@ client_connecting_cb (HsClient *client, GSocket *socket, gpointer user_data)
     {
       c->server = server;
       hs_trace_set_connection_address (self->trace, c->id, HS_SIDE_SERVER, &server);
-      g_object_set_data (G_OBJECT (socket), "hs-conn-id", GUINT_TO_POINTER (c->id));
     }
-  hs_inference_syn_sent (self->inference, c->id);
+
+  /* connect() is about to run. Whether a SYN leaves is known once the
+   * kernel has bound the socket to a port (learn_client_port()): with no
+   * route to the network, connect() fails before sending anything. */
+  c->syn_pending = TRUE;
   mark_busy (self);
 }
 
@@ -593,6 +666,7 @@ client_connected_cb (HsClient *client, HsEndpoint *endpoint, gpointer user_data)
 
   self->connecting = NULL;
   c->connecting = FALSE;
+  c->syn_pending = FALSE;
   c->client = *hs_endpoint_get_local (endpoint);
   c->server = *hs_endpoint_get_remote (endpoint);
   if (!c->tuple_known)
@@ -631,6 +705,14 @@ client_failed_cb (HsClient *client, const GError *error, gpointer user_data)
 
   kind = hs_net_error_classify (error);
   message = hs_net_error_explain (error, kind, c->target);
+
+  /* These answers come from the far end or from waiting for it, so a SYN
+   * did leave, even if the failure came before a poll saw its port. */
+  if (c->syn_pending &&
+      (kind == HS_TRACE_ERROR_CONNECTION_REFUSED || kind == HS_TRACE_ERROR_TIMED_OUT ||
+       kind == HS_TRACE_ERROR_HOST_UNREACHABLE || kind == HS_TRACE_ERROR_CONNECTION_RESET))
+    hs_inference_syn_sent (self->inference, c->id);
+  c->syn_pending = FALSE;
   hs_inference_connect_failed (self->inference, c->id, kind);
   report_error (self, c->id, HS_SIDE_CLIENT, kind, message);
   mark_busy (self);
@@ -701,6 +783,8 @@ hs_session_dispose (GObject *object)
   g_clear_pointer (&self->conns, g_ptr_array_unref);
 
   g_clear_pointer (&self->items, g_hash_table_unref);
+  g_clear_pointer (&self->dump_keys, g_hash_table_unref);
+  g_clear_pointer (&self->known_keys, g_hash_table_unref);
   g_clear_object (&self->sockets);
   g_clear_pointer (&self->dumped, g_array_unref);
   g_clear_object (&self->diag);
@@ -791,6 +875,8 @@ hs_session_init (HsSession *self)
   self->conns = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_free);
   self->sockets = g_list_store_new (HS_TYPE_SOCKET_ITEM);
   self->items = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->dump_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->known_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->dump_cancellable = g_cancellable_new ();
 
   self->proc_backend = hs_sock_diag_get_backend (self->diag) == HS_SOCK_DIAG_BACKEND_PROC;
@@ -872,8 +958,9 @@ hs_session_set_show_all (HsSession *self, gboolean show_all)
   if (self->show_all == show_all)
     return;
 
+  /* The rows shown stay until the next dump (started now) replaces them,
+   * so the session's own rows never blink out. */
   self->show_all = show_all;
-  g_clear_pointer (&self->dumped, g_array_unref);
   self->last_dump_us = 0;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_ALL]);
   mark_busy (self);
