@@ -13,6 +13,7 @@ send, close client, close server).
 """
 
 import argparse
+import gettext
 import os
 import subprocess
 import sys
@@ -98,8 +99,13 @@ def main():
     try:
         deadline = time.monotonic() + 30
         app = find_app("handshake", deadline)
+        # The buttons are found by their accessible names, which are
+        # translated: look them up in the catalog the program uses.
+        catalog = gettext.translation(
+            "handshake", os.environ.get("HANDSHAKE_LOCALEDIR"),
+            languages=[args.lang.split(".")[0]], fallback=True)
         for name, _ in LESSON[:args.steps]:
-            press(find_widget(app, name, deadline))
+            press(find_widget(app, catalog.gettext(name), deadline))
             time.sleep(1.5)
         time.sleep(args.settle)
         subprocess.run(["import", "-window", "root", args.output], check=True)

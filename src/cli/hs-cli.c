@@ -238,8 +238,12 @@ print_usage (void)
 int
 main (int argc, char **argv)
 {
+  const char *localedir = g_getenv ("HANDSHAKE_LOCALEDIR");
+
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* HANDSHAKE_LOCALEDIR lets an uninstalled build use its own catalogs
+   * (e.g. _build/po); installed, the catalogs are in LOCALEDIR. */
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("handshake-cli");
