@@ -28,16 +28,18 @@ typedef struct
   int width_chars; /* room for the usual values, so nothing is cut */
 } Column;
 
-/* The order of the table and of `netstat -na`'s main columns. */
+/* netstat's columns, with the side that owns the socket first and the
+ * queues, which rarely move in a lesson, last: on a narrow panel they are the
+ * ones that scroll out of view. */
 static const Column columns[] = {
+  { "owner", N_ ("Side"), FALSE, FALSE, 6 },
   { "proto", N_ ("Proto"), FALSE, FALSE, 4 },
   { "local", N_ ("Local Address"), FALSE, TRUE, 15 },
   { "foreign", N_ ("Foreign Address"), FALSE, TRUE, 15 },
   { "state-name", N_ ("State"), FALSE, FALSE, 11 },
-  { "send-q", N_ ("Send-Q"), TRUE, FALSE, 3 },
-  { "recv-q", N_ ("Recv-Q"), TRUE, FALSE, 3 },
   { "timer", N_ ("Timer"), FALSE, FALSE, 5 },
-  { "owner", N_ ("Side"), FALSE, FALSE, 6 },
+  { "recv-q", N_ ("Recv-Q"), TRUE, FALSE, 3 },
+  { "send-q", N_ ("Send-Q"), TRUE, FALSE, 3 },
 };
 
 static void
