@@ -105,7 +105,8 @@ wait_cb (gpointer user_data)
         if (!done && now >= self->deadline_us)
           {
             g_autofree char *message =
-                g_strdup_printf (_ ("timed out after %.0f s waiting for %s"),
+                /* TRANSLATORS: the second %s is a whole sentence */
+                g_strdup_printf (_ ("Gave up waiting after %.0f s. %s"),
                                  self->settle_timeout_us / (double) G_USEC_PER_SEC, what);
 
             warn (self, step, message);

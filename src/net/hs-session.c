@@ -23,7 +23,7 @@
 #define ALL_SOCKETS_INTERVAL_US (G_USEC_PER_SEC / 2)
 #define HIGHLIGHT_US            (3 * G_USEC_PER_SEC / 2)
 /* The table's share of a poll when it takes in a large dump. */
-#define DUMP_SLICE_US           3000
+#define DUMP_SLICE_US 3000
 
 /* One connection of the session and the sockets the session holds for it. */
 typedef struct
@@ -1302,8 +1302,9 @@ side_settled (HsSession *self, Conn *c, HsSide side, char **what)
       state != HS_TCP_STATE_CLOSED && !hs_inference_is_confirmed (self->inference, c->id, side))
     {
       if (what != NULL)
-        *what = g_strdup_printf (_ ("the kernel to show the %s in %s"),
-                                 side == HS_SIDE_CLIENT ? _ ("client") : _ ("server"),
+        *what = g_strdup_printf (side == HS_SIDE_CLIENT
+                                     ? _ ("The kernel does not show the client in %s yet.")
+                                     : _ ("The kernel does not show the server in %s yet."),
                                  hs_tcp_state_to_string (state));
       return FALSE;
     }
@@ -1316,7 +1317,7 @@ side_settled (HsSession *self, Conn *c, HsSide side, char **what)
       !(c->gone[HS_SIDE_CLIENT] && c->gone[HS_SIDE_SERVER]))
     {
       if (what != NULL)
-        *what = g_strdup (_ ("the FIN to be acknowledged"));
+        *what = g_strdup (_ ("A FIN has not been acknowledged yet."));
       return FALSE;
     }
 
@@ -1326,8 +1327,9 @@ side_settled (HsSession *self, Conn *c, HsSide side, char **what)
        hs_inference_get_fin_sent (self->inference, c->id, side) || c->aborted[side]))
     {
       if (what != NULL)
-        *what = g_strdup (side == HS_SIDE_CLIENT ? _ ("the server to read what the client sent")
-                                                 : _ ("the client to read what the server sent"));
+        *what = g_strdup (side == HS_SIDE_CLIENT
+                              ? _ ("The server has not read what the client sent yet.")
+                              : _ ("The client has not read what the server sent yet."));
       return FALSE;
     }
 
@@ -1342,7 +1344,7 @@ hs_session_is_settled (HsSession *self, char **what)
   if (self->connecting != NULL)
     {
       if (what != NULL)
-        *what = g_strdup (_ ("the connection attempt to finish"));
+        *what = g_strdup (_ ("The connection attempt has not finished yet."));
       return FALSE;
     }
 
@@ -1350,7 +1352,7 @@ hs_session_is_settled (HsSession *self, char **what)
       !hs_inference_is_confirmed (self->inference, 0, HS_SIDE_SERVER))
     {
       if (what != NULL)
-        *what = g_strdup (_ ("the kernel to show the listening socket"));
+        *what = g_strdup (_ ("The kernel does not show the listening socket yet."));
       return FALSE;
     }
 
@@ -1363,7 +1365,7 @@ hs_session_is_settled (HsSession *self, char **what)
           hs_endpoint_is_open (c->endpoint[HS_SIDE_CLIENT]) && listener_covers (self, &c->server))
         {
           if (what != NULL)
-            *what = g_strdup (_ ("the server to accept the connection"));
+            *what = g_strdup (_ ("The server has not accepted the connection yet."));
           return FALSE;
         }
 

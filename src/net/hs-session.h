@@ -89,8 +89,8 @@ void           hs_session_refresh            (HsSession *self);
 /* TRUE when every effect of the last action has been seen: no connection
  * attempt in flight, the latest states of the session's own sockets
  * confirmed by the kernel, sent data read by the peer. A scenario runner
- * waits for this between steps. @what, when not settled, says what is
- * awaited in words. */
+ * waits for this between steps. @what, when not settled, is a sentence
+ * saying what has not happened yet. */
 gboolean       hs_session_is_settled         (HsSession *self,
                                               char     **what);
 /* TRUE while any socket of the session is in TIME_WAIT. */
