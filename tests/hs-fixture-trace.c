@@ -42,15 +42,15 @@ state (HsTrace *trace,
   hs_trace_append (trace, &e);
 }
 
-static guint
-segment (HsTrace *trace,
-         guint connection,
-         HsSide side,
-         guint8 flags,
-         guint32 seq,
-         guint32 ack,
-         guint32 len,
-         HsProvenance provenance)
+guint
+hs_fixture_append_segment (HsTrace *trace,
+                           guint connection,
+                           HsSide side,
+                           guint8 flags,
+                           guint32 seq,
+                           guint32 ack,
+                           guint32 len,
+                           HsProvenance provenance)
 {
   HsEvent e = { .kind = HS_EVENT_SEGMENT,
                 .connection = connection,
@@ -88,12 +88,12 @@ hs_fixture_trace_append_session (HsTrace *trace, guint c)
   guint syn;
 
   app (trace, c, C, HS_APP_CONNECT, "127.0.0.1:5005", NULL);
-  syn = segment (trace, c, C, HS_TCP_SYN, 0, 0, 0, INF);
+  syn = hs_fixture_append_segment (trace, c, C, HS_TCP_SYN, 0, 0, 0, INF);
   state (trace, c, C, HS_TCP_STATE_CLOSED, HS_TCP_STATE_SYN_SENT, I);
   state (trace, c, S, HS_TCP_STATE_LISTEN, HS_TCP_STATE_SYN_RECEIVED, I);
-  segment (trace, c, S, HS_TCP_SYN | HS_TCP_ACK, 0, 1, 0, INF);
+  hs_fixture_append_segment (trace, c, S, HS_TCP_SYN | HS_TCP_ACK, 0, 1, 0, INF);
   state (trace, c, C, HS_TCP_STATE_SYN_SENT, HS_TCP_STATE_ESTABLISHED, K);
-  segment (trace, c, C, HS_TCP_ACK, 1, 1, 0, INF);
+  hs_fixture_append_segment (trace, c, C, HS_TCP_ACK, 1, 1, 0, INF);
   state (trace, c, S, HS_TCP_STATE_SYN_RECEIVED, HS_TCP_STATE_ESTABLISHED, K);
   app (trace, c, S, HS_APP_ACCEPT, NULL, NULL);
 
@@ -102,23 +102,23 @@ hs_fixture_trace_append_session (HsTrace *trace, guint c)
   hs_trace_update_segment (trace, syn, HS_PROVENANCE_CAPTURED, TRUE, 65495, &syn_options);
 
   app (trace, c, C, HS_APP_SEND, NULL, "hello");
-  segment (trace, c, C, HS_TCP_PSH | HS_TCP_ACK, 1, 1, 5, INF);
+  hs_fixture_append_segment (trace, c, C, HS_TCP_PSH | HS_TCP_ACK, 1, 1, 5, INF);
   app (trace, c, S, HS_APP_RECEIVE, NULL, "hello");
-  segment (trace, c, S, HS_TCP_ACK, 1, 6, 0, INF);
+  hs_fixture_append_segment (trace, c, S, HS_TCP_ACK, 1, 6, 0, INF);
 
   app (trace, c, C, HS_APP_CLOSE, NULL, NULL);
-  segment (trace, c, C, HS_TCP_FIN | HS_TCP_ACK, 6, 1, 0, INF);
+  hs_fixture_append_segment (trace, c, C, HS_TCP_FIN | HS_TCP_ACK, 6, 1, 0, INF);
   state (trace, c, C, HS_TCP_STATE_ESTABLISHED, HS_TCP_STATE_FIN_WAIT_1, I);
   state (trace, c, S, HS_TCP_STATE_ESTABLISHED, HS_TCP_STATE_CLOSE_WAIT, K);
-  segment (trace, c, S, HS_TCP_ACK, 1, 7, 0, INF);
+  hs_fixture_append_segment (trace, c, S, HS_TCP_ACK, 1, 7, 0, INF);
   state (trace, c, C, HS_TCP_STATE_FIN_WAIT_1, HS_TCP_STATE_FIN_WAIT_2, K);
   app (trace, c, S, HS_APP_EOF, NULL, NULL);
 
   app (trace, c, S, HS_APP_CLOSE, NULL, NULL);
-  segment (trace, c, S, HS_TCP_FIN | HS_TCP_ACK, 1, 7, 0, INF);
+  hs_fixture_append_segment (trace, c, S, HS_TCP_FIN | HS_TCP_ACK, 1, 7, 0, INF);
   state (trace, c, S, HS_TCP_STATE_CLOSE_WAIT, HS_TCP_STATE_LAST_ACK, I);
   state (trace, c, C, HS_TCP_STATE_FIN_WAIT_2, HS_TCP_STATE_TIME_WAIT, K);
-  segment (trace, c, C, HS_TCP_ACK, 7, 2, 0, INF);
+  hs_fixture_append_segment (trace, c, C, HS_TCP_ACK, 7, 2, 0, INF);
   state (trace, c, S, HS_TCP_STATE_LAST_ACK, HS_TCP_STATE_CLOSED, K);
   state (trace, c, C, HS_TCP_STATE_TIME_WAIT, HS_TCP_STATE_CLOSED, K);
 }
@@ -198,12 +198,12 @@ hs_fixture_trace_new_showcase (void)
   e.retransmission = 1;
   hs_trace_append (trace, &e);
   state (trace, c, S, HS_TCP_STATE_LISTEN, HS_TCP_STATE_SYN_RECEIVED, K);
-  segment (trace, c, S, HS_TCP_SYN | HS_TCP_ACK, 0, 1, 0, CAP);
+  hs_fixture_append_segment (trace, c, S, HS_TCP_SYN | HS_TCP_ACK, 0, 1, 0, CAP);
   state (trace, c, C, HS_TCP_STATE_SYN_SENT, HS_TCP_STATE_ESTABLISHED, K);
-  segment (trace, c, C, HS_TCP_ACK, 1, 1, 0, CAP);
+  hs_fixture_append_segment (trace, c, C, HS_TCP_ACK, 1, 1, 0, CAP);
   state (trace, c, S, HS_TCP_STATE_SYN_RECEIVED, HS_TCP_STATE_ESTABLISHED, K);
   app (trace, c, C, HS_APP_SEND, NULL, "hello");
-  segment (trace, c, C, HS_TCP_PSH | HS_TCP_ACK, 1, 1, 5, CAP);
+  hs_fixture_append_segment (trace, c, C, HS_TCP_PSH | HS_TCP_ACK, 1, 1, 5, CAP);
   e = (HsEvent){ .kind = HS_EVENT_SEGMENT,
                  .connection = c,
                  .side = S,
@@ -214,7 +214,7 @@ hs_fixture_trace_new_showcase (void)
                  .fate = HS_SEGMENT_FATE_HELD };
   hs_trace_append (trace, &e);
   app (trace, c, C, HS_APP_ABORT, NULL, NULL);
-  segment (trace, c, C, HS_TCP_RST | HS_TCP_ACK, 6, 1, 0, CAP);
+  hs_fixture_append_segment (trace, c, C, HS_TCP_RST | HS_TCP_ACK, 6, 1, 0, CAP);
   state (trace, c, C, HS_TCP_STATE_ESTABLISHED, HS_TCP_STATE_CLOSED, K);
   state (trace, c, S, HS_TCP_STATE_ESTABLISHED, HS_TCP_STATE_CLOSED, K);
   app (trace, c, S, HS_APP_RESET, NULL, NULL);
@@ -225,9 +225,9 @@ hs_fixture_trace_new_showcase (void)
   c = hs_trace_add_connection (trace, &client, &server);
   hs_trace_set_isn (trace, c, C, 0xfffffffeu);
   app (trace, c, C, HS_APP_CONNECT, "10.0.0.2:5006", NULL);
-  segment (trace, c, C, HS_TCP_SYN, 0, 0, 0, CAP);
+  hs_fixture_append_segment (trace, c, C, HS_TCP_SYN, 0, 0, 0, CAP);
   state (trace, c, C, HS_TCP_STATE_CLOSED, HS_TCP_STATE_SYN_SENT, K);
-  i = segment (trace, c, S, HS_TCP_RST | HS_TCP_ACK, 0, 1, 0, CAP);
+  i = hs_fixture_append_segment (trace, c, S, HS_TCP_RST | HS_TCP_ACK, 0, 1, 0, CAP);
   (void) i;
   state (trace, c, C, HS_TCP_STATE_SYN_SENT, HS_TCP_STATE_CLOSED, K);
   e = (HsEvent){ .kind = HS_EVENT_ERROR,
@@ -239,7 +239,7 @@ hs_fixture_trace_new_showcase (void)
 
   /* The model's view of a SYN, for the dotted line. */
   c = hs_trace_add_connection (trace, &client, &server);
-  segment (trace, c, C, HS_TCP_SYN, 0, 0, 0, HS_PROVENANCE_SIMULATED);
+  hs_fixture_append_segment (trace, c, C, HS_TCP_SYN, 0, 0, 0, HS_PROVENANCE_SIMULATED);
   state (trace, c, C, HS_TCP_STATE_CLOSED, HS_TCP_STATE_SYN_SENT, HS_STATE_SOURCE_MODEL);
 
   return trace;

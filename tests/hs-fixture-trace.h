@@ -15,6 +15,15 @@ HsTrace *hs_fixture_trace_new_session    (void);
 
 /* Appends the events of one normal session as connection @connection
  * (created by the caller), without the listener's events. */
+/* Appends one segment event with the given relative numbers. */
+guint    hs_fixture_append_segment       (HsTrace      *trace,
+                                          guint         connection,
+                                          HsSide        side,
+                                          guint8        flags,
+                                          guint32       seq,
+                                          guint32       ack,
+                                          guint32       len,
+                                          HsProvenance  provenance);
 void     hs_fixture_trace_append_session (HsTrace *trace,
                                           guint    connection);
 

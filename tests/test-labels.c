@@ -4,27 +4,7 @@
 #include <string.h>
 
 #include "hs-labels.h"
-
-static guint
-add_segment (HsTrace *trace,
-             guint connection,
-             HsSide side,
-             guint8 flags,
-             guint32 seq,
-             guint32 ack,
-             guint32 len)
-{
-  HsEvent e = { .kind = HS_EVENT_SEGMENT,
-                .connection = connection,
-                .side = side,
-                .flags = flags,
-                .rel_seq = seq,
-                .rel_ack = ack,
-                .len = len,
-                .provenance = HS_PROVENANCE_INFERRED };
-
-  return hs_trace_append (trace, &e);
-}
+#include "hs-fixture-trace.h"
 
 #define assert_contains(haystack, needle)                           \
   G_STMT_START                                                      \
@@ -83,7 +63,8 @@ test_numbers_every_style (void)
   guint32 value = 0;
 
   hs_trace_set_isn (trace, c, HS_SIDE_CLIENT, 2929945620u);
-  synack = add_segment (trace, c, HS_SIDE_SERVER, HS_TCP_SYN | HS_TCP_ACK, 0, 1, 0);
+  synack = hs_fixture_append_segment (trace, c, HS_SIDE_SERVER, HS_TCP_SYN | HS_TCP_ACK, 0, 1, 0,
+                                      HS_PROVENANCE_INFERRED);
   e = hs_trace_get_event (trace, synack);
 
   {
@@ -140,7 +121,8 @@ test_wrap_around (void)
   g_autofree char *title = NULL;
 
   hs_trace_set_isn (trace, c, HS_SIDE_CLIENT, 0xfffffffeu);
-  i = add_segment (trace, c, HS_SIDE_CLIENT, HS_TCP_PSH | HS_TCP_ACK, 3, 1, 5);
+  i = hs_fixture_append_segment (trace, c, HS_SIDE_CLIENT, HS_TCP_PSH | HS_TCP_ACK, 3, 1, 5,
+                                 HS_PROVENANCE_INFERRED);
 
   g_assert_true (
       hs_label_absolute (trace, hs_trace_get_event (trace, i), HS_LABEL_FIELD_SEQ, &value));
@@ -188,8 +170,9 @@ test_titles (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      guint index = add_segment (trace, c, cases[i].side, cases[i].flags, cases[i].seq,
-                                 cases[i].ack, cases[i].len);
+      guint index =
+          hs_fixture_append_segment (trace, c, cases[i].side, cases[i].flags, cases[i].seq,
+                                     cases[i].ack, cases[i].len, HS_PROVENANCE_INFERRED);
       const HsEvent *e = hs_trace_get_event (trace, index);
       g_autofree char *symbolic = hs_label_segment_title (trace, e, HS_LABEL_STYLE_SYMBOLIC);
       g_autofree char *relative = hs_label_segment_title (trace, e, HS_LABEL_STYLE_RELATIVE);
@@ -262,7 +245,8 @@ test_detail_unknown (void)
 {
   g_autoptr (HsTrace) trace = hs_trace_new ();
   guint c = hs_trace_add_connection (trace, NULL, NULL);
-  guint i = add_segment (trace, c, HS_SIDE_SERVER, HS_TCP_SYN | HS_TCP_ACK, 0, 1, 0);
+  guint i = hs_fixture_append_segment (trace, c, HS_SIDE_SERVER, HS_TCP_SYN | HS_TCP_ACK, 0, 1, 0,
+                                       HS_PROVENANCE_INFERRED);
   const HsEvent *e = hs_trace_get_event (trace, i);
   g_autofree char *symbolic = hs_label_segment_detail (trace, e, HS_LABEL_STYLE_SYMBOLIC);
   g_autofree char *relative = hs_label_segment_detail (trace, e, HS_LABEL_STYLE_RELATIVE);

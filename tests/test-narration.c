@@ -4,27 +4,7 @@
 #include <string.h>
 
 #include "hs-narration.h"
-
-static guint
-append_segment (HsTrace *trace,
-                guint conn,
-                HsSide side,
-                guint8 flags,
-                guint32 seq,
-                guint32 ack,
-                guint32 len)
-{
-  HsEvent e = { .kind = HS_EVENT_SEGMENT,
-                .connection = conn,
-                .side = side,
-                .flags = flags,
-                .rel_seq = seq,
-                .rel_ack = ack,
-                .len = len,
-                .provenance = HS_PROVENANCE_CAPTURED };
-
-  return hs_trace_append (trace, &e);
-}
+#include "hs-fixture-trace.h"
 
 static void
 assert_contains (HsTrace *trace, guint index, const char *fragment)
@@ -44,14 +24,22 @@ test_formula_and_numbers (void)
 
   hs_trace_set_isn (trace, conn, HS_SIDE_CLIENT, 2929945620u);
 
-  syn = append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_SYN, 0, 0, 0);
-  synack = append_segment (trace, conn, HS_SIDE_SERVER, HS_TCP_SYN | HS_TCP_ACK, 0, 1, 0);
-  ack = append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_ACK, 1, 1, 0);
-  data = append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_PSH | HS_TCP_ACK, 1, 1, 5);
-  dack = append_segment (trace, conn, HS_SIDE_SERVER, HS_TCP_ACK, 1, 6, 0);
-  fin = append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_FIN | HS_TCP_ACK, 6, 1, 0);
-  fack = append_segment (trace, conn, HS_SIDE_SERVER, HS_TCP_ACK, 1, 7, 0);
-  rst = append_segment (trace, conn, HS_SIDE_SERVER, HS_TCP_RST | HS_TCP_ACK, 1, 7, 0);
+  syn = hs_fixture_append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_SYN, 0, 0, 0,
+                                   HS_PROVENANCE_CAPTURED);
+  synack = hs_fixture_append_segment (trace, conn, HS_SIDE_SERVER, HS_TCP_SYN | HS_TCP_ACK, 0, 1, 0,
+                                      HS_PROVENANCE_CAPTURED);
+  ack = hs_fixture_append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_ACK, 1, 1, 0,
+                                   HS_PROVENANCE_CAPTURED);
+  data = hs_fixture_append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_PSH | HS_TCP_ACK, 1, 1, 5,
+                                    HS_PROVENANCE_CAPTURED);
+  dack = hs_fixture_append_segment (trace, conn, HS_SIDE_SERVER, HS_TCP_ACK, 1, 6, 0,
+                                    HS_PROVENANCE_CAPTURED);
+  fin = hs_fixture_append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_FIN | HS_TCP_ACK, 6, 1, 0,
+                                   HS_PROVENANCE_CAPTURED);
+  fack = hs_fixture_append_segment (trace, conn, HS_SIDE_SERVER, HS_TCP_ACK, 1, 7, 0,
+                                    HS_PROVENANCE_CAPTURED);
+  rst = hs_fixture_append_segment (trace, conn, HS_SIDE_SERVER, HS_TCP_RST | HS_TCP_ACK, 1, 7, 0,
+                                   HS_PROVENANCE_CAPTURED);
 
   /* The textbook formula and the real number together, where known. */
   assert_contains (trace, syn, "seq = x = 2929945620");
@@ -77,9 +65,11 @@ test_wraparound (void)
   guint data;
 
   hs_trace_set_isn (trace, conn, HS_SIDE_CLIENT, 0xfffffffeu);
-  data = append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_PSH | HS_TCP_ACK, 1, 1, 5);
+  data = hs_fixture_append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_PSH | HS_TCP_ACK, 1, 1, 5,
+                                    HS_PROVENANCE_CAPTURED);
   assert_contains (trace, data, "seq = x + 1 = 4294967295");
-  data = append_segment (trace, conn, HS_SIDE_SERVER, HS_TCP_ACK, 1, 6, 0);
+  data = hs_fixture_append_segment (trace, conn, HS_SIDE_SERVER, HS_TCP_ACK, 1, 6, 0,
+                                    HS_PROVENANCE_CAPTURED);
   assert_contains (trace, data, "ack = x + 6 = 4");
 }
 

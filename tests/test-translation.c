@@ -10,28 +10,13 @@
 
 #include "hs-narration.h"
 #include "hs-tcp-state.h"
+#include "hs-fixture-trace.h"
 
 /* Where the build writes zh_CN/LC_MESSAGES/handshake.mo; meson passes its
  * po/ directory, and HANDSHAKE_LOCALEDIR overrides it as for the programs. */
 #ifndef HS_TEST_LOCALEDIR
 #define HS_TEST_LOCALEDIR LOCALEDIR
 #endif
-
-static guint
-append_segment (HsTrace *trace, guint conn, HsSide side, guint8 flags, guint32 seq, guint32 ack,
-                guint32 len)
-{
-  HsEvent e = { .kind = HS_EVENT_SEGMENT,
-                .connection = conn,
-                .side = side,
-                .flags = flags,
-                .rel_seq = seq,
-                .rel_ack = ack,
-                .len = len,
-                .provenance = HS_PROVENANCE_CAPTURED };
-
-  return hs_trace_append (trace, &e);
-}
 
 static void
 assert_contains (HsTrace *trace, guint index, const char *fragment)
@@ -97,11 +82,16 @@ test_segments (void)
   conn = hs_trace_add_connection (trace, NULL, NULL);
   hs_trace_set_isn (trace, conn, HS_SIDE_CLIENT, 2929945620u);
 
-  syn = append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_SYN, 0, 0, 0);
-  synack = append_segment (trace, conn, HS_SIDE_SERVER, HS_TCP_SYN | HS_TCP_ACK, 0, 1, 0);
-  ack = append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_ACK, 1, 1, 0);
-  data = append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_PSH | HS_TCP_ACK, 1, 1, 5);
-  fin = append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_FIN | HS_TCP_ACK, 6, 1, 0);
+  syn = hs_fixture_append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_SYN, 0, 0, 0,
+                                   HS_PROVENANCE_CAPTURED);
+  synack = hs_fixture_append_segment (trace, conn, HS_SIDE_SERVER, HS_TCP_SYN | HS_TCP_ACK, 0, 1, 0,
+                                      HS_PROVENANCE_CAPTURED);
+  ack = hs_fixture_append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_ACK, 1, 1, 0,
+                                   HS_PROVENANCE_CAPTURED);
+  data = hs_fixture_append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_PSH | HS_TCP_ACK, 1, 1, 5,
+                                    HS_PROVENANCE_CAPTURED);
+  fin = hs_fixture_append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_FIN | HS_TCP_ACK, 6, 1, 0,
+                                   HS_PROVENANCE_CAPTURED);
 
   /* The side names and the words are Chinese; flags and formulas are not. */
   assert_contains (trace, syn, "客户端");
