@@ -73,6 +73,8 @@ def main():
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--width", type=int, default=1920)
     parser.add_argument("--height", type=int, default=1080)
+    parser.add_argument("--present", action="store_true",
+                        help="switch to presentation mode before the lesson")
     parser.add_argument("--labels", default="symbolic",
                         choices=["symbolic", "relative", "absolute"])
     args = parser.parse_args()
@@ -104,7 +106,16 @@ def main():
         catalog = gettext.translation(
             "handshake", os.environ.get("HANDSHAKE_LOCALEDIR"),
             languages=[args.lang.split(".")[0]], fallback=True)
-        for name, _ in LESSON[:args.steps]:
+        steps = LESSON[:args.steps]
+        if args.present:
+            # Presentation mode hides the controls: press them first, then
+            # present while the animation plays.
+            for name, _ in steps:
+                press(find_widget(app, catalog.gettext(name), deadline))
+                time.sleep(0.3)
+            press(find_widget(app, catalog.gettext("Presentation mode"), deadline))
+            steps = []
+        for name, _ in steps:
             press(find_widget(app, catalog.gettext(name), deadline))
             time.sleep(1.5)
         time.sleep(args.settle)

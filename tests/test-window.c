@@ -138,6 +138,49 @@ test_connect_and_close (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static void
+test_presentation (void)
+{
+  g_autoptr (GSettings) settings = g_settings_new (APP_ID);
+  HsWindow *window = hs_window_new (NULL);
+  HsCanvas *canvas = HS_CANVAS (hs_window_get_canvas (window));
+  gboolean presenting = FALSE;
+
+  g_settings_set_double (settings, "font-scale", 1.0);
+  g_settings_set_double (settings, "presentation-font-scale", 2.5);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_cmpfloat (hs_canvas_get_font_scale (canvas), ==, 1.0);
+
+  /* F5's action: large type, the diagram and narration only. */
+  activate (window, "view.presentation");
+  g_object_get (window, "presenting", &presenting, NULL);
+  g_assert_true (presenting);
+  g_assert_cmpfloat (hs_canvas_get_font_scale (canvas), ==, 2.5);
+
+  /* The preference applies live. */
+  g_settings_set_double (settings, "presentation-font-scale", 3.0);
+  g_assert_cmpfloat (hs_canvas_get_font_scale (canvas), ==, 3.0);
+
+  /* "b" blanks; Escape first shows the lesson again, then leaves. */
+  activate (window, "view.blank");
+  activate (window, "view.leave-presentation");
+  g_object_get (window, "presenting", &presenting, NULL);
+  g_assert_true (presenting);
+  activate (window, "view.leave-presentation");
+  g_object_get (window, "presenting", &presenting, NULL);
+  g_assert_false (presenting);
+  g_assert_cmpfloat (hs_canvas_get_font_scale (canvas), ==, 1.0);
+
+  /* The high-contrast theme reaches the diagram. */
+  g_settings_set_string (settings, "theme", "high-contrast");
+  g_assert_true (hs_canvas_get_palette (canvas) == HS_DIAGRAM_PALETTE_HIGH_CONTRAST ||
+                 hs_canvas_get_palette (canvas) == HS_DIAGRAM_PALETTE_HIGH_CONTRAST_DARK);
+  g_settings_set_string (settings, "theme", "follow");
+  g_assert_cmpint (hs_canvas_get_palette (canvas), ==, HS_DIAGRAM_PALETTE_SYSTEM);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -151,6 +194,7 @@ main (int argc, char **argv)
   adw_init ();
 
   g_test_add_func ("/ui/window/connect-and-close", test_connect_and_close);
+  g_test_add_func ("/ui/window/presentation", test_presentation);
 
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "hs-application.h"
+#include "hs-preferences.h"
 #include "hs-window.h"
 
 struct _HsApplication
@@ -38,6 +39,49 @@ about_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 }
 
 static void
+preferences_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+
+  gtk_window_present (GTK_WINDOW (hs_preferences_new (parent)));
+}
+
+/* Application actions are exported on D-Bus, so a teacher's own clicker
+ * script can run `gapplication action io.github.tcplab.Handshake
+ * step-forward`; each one does what the window's action of that name does. */
+static const struct
+{
+  const char *app_action;
+  const char *window_action;
+} remote_actions[] = {
+  { "presentation", "view.presentation" },
+  { "blank", "view.blank" },
+  { "step-forward", "playback.step-forward" },
+  { "step-back", "playback.step-back" },
+  { "first", "playback.start" },
+  { "live", "playback.live" },
+  { "play-pause", "playback.toggle" },
+  { "listen", "server.listen" },
+  { "connect", "client.connect" },
+  { "close-client", "client.close" },
+  { "close-server", "server.close" },
+};
+
+static void
+remote_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  const char *name = g_action_get_name (G_ACTION (action));
+
+  if (window == NULL)
+    return;
+
+  for (guint i = 0; i < G_N_ELEMENTS (remote_actions); i++)
+    if (g_str_equal (remote_actions[i].app_action, name))
+      gtk_widget_activate_action (GTK_WIDGET (window), remote_actions[i].window_action, NULL);
+}
+
+static void
 quit_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   g_application_quit (G_APPLICATION (user_data));
@@ -45,6 +89,7 @@ quit_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 
 static const GActionEntry app_actions[] = {
   { "about", about_action },
+  { "preferences", preferences_action },
   { "quit", quit_action },
 };
 
@@ -85,12 +130,22 @@ static void
 hs_application_startup (GApplication *application)
 {
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (hs_application_parent_class)->startup (application);
 
   g_action_map_add_action_entries (G_ACTION_MAP (application), app_actions,
                                    G_N_ELEMENTS (app_actions), application);
+  for (guint i = 0; i < G_N_ELEMENTS (remote_actions); i++)
+    {
+      g_autoptr (GSimpleAction) action = g_simple_action_new (remote_actions[i].app_action, NULL);
+
+      g_signal_connect (action, "activate", G_CALLBACK (remote_action), application);
+      g_action_map_add_action (G_ACTION_MAP (application), G_ACTION (action));
+    }
   gtk_application_set_accels_for_action (GTK_APPLICATION (application), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (application), "app.preferences",
+                                         preferences_accels);
 }
 
 static void

@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "hs-canvas.h"
+#include "hs-diagram.h"
 #include "hs-labels.h"
 #include "hs-narration.h"
 #include "hs-playback.h"
@@ -41,7 +42,22 @@ struct _HsWindow
   GtkButton *play_button;
   GtkDropDown *speed_dropdown;
   GtkLabel *position_label;
+  GtkWidget *header_bar;
+  GtkWidget *side_scroller;
+  GtkWidget *blank;
+
+  gboolean presenting;
+  GtkFileChooserNative *export_dialog;
 };
+
+enum
+{
+  PROP_0,
+  PROP_PRESENTING,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (HsWindow, hs_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -338,11 +354,204 @@ update_table_source (HsWindow *self)
     gtk_label_set_label (self->table_source_label, source);
 }
 
+/* The diagram's colors and text size follow the settings, and the mode:
+ * presenting uses its own (larger) text size. */
+static void
+update_appearance (HsWindow *self)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  g_autofree char *theme = g_settings_get_string (self->settings, "theme");
+  double scale = g_settings_get_double (self->settings, self->presenting ? "presentation-font-scale"
+                                                                         : "font-scale");
+
+  if (g_str_equal (theme, "light"))
+    adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
+  else if (g_str_equal (theme, "dark"))
+    adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+  else
+    adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+
+  /* A projector in a bright room washes out mid tones: the high-contrast
+   * palette draws black on white (or white on black) with thick lines. */
+  if (g_str_equal (theme, "high-contrast"))
+    hs_canvas_set_palette (self->canvas, adw_style_manager_get_dark (style)
+                                             ? HS_DIAGRAM_PALETTE_HIGH_CONTRAST_DARK
+                                             : HS_DIAGRAM_PALETTE_HIGH_CONTRAST);
+  else
+    hs_canvas_set_palette (self->canvas, HS_DIAGRAM_PALETTE_SYSTEM);
+
+  hs_canvas_set_font_scale (self->canvas, scale);
+}
+
+static void
+set_presenting (HsWindow *self, gboolean presenting)
+{
+  presenting = !!presenting;
+  if (self->presenting == presenting)
+    return;
+
+  self->presenting = presenting;
+
+  /* What the lesson needs stays: the diagram, the narration, the playback.
+   * Controls come back with F5 or Escape. */
+  gtk_widget_set_visible (self->header_bar, !presenting);
+  gtk_widget_set_visible (self->side_scroller, !presenting);
+  if (presenting)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->narration_label), "presenting");
+      gtk_window_fullscreen (GTK_WINDOW (self));
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->narration_label), "presenting");
+      gtk_widget_set_visible (self->blank, FALSE);
+      gtk_window_unfullscreen (GTK_WINDOW (self));
+    }
+
+  update_appearance (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->canvas));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENTING]);
+}
+
+static void
+leave_presentation_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HsWindow *self = HS_WINDOW (widget);
+
+  if (gtk_widget_get_visible (self->blank))
+    gtk_widget_set_visible (self->blank, FALSE);
+  else
+    set_presenting (self, FALSE);
+}
+
+static void
+blank_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HsWindow *self = HS_WINDOW (widget);
+
+  /* The teacher talks; the class looks up from the screen. */
+  gtk_widget_set_visible (self->blank, !gtk_widget_get_visible (self->blank));
+}
+
+static void
+export_response_cb (HsWindow *self, int response, GtkFileChooserNative *dialog)
+{
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *basename = NULL;
+  const char *format = "svg";
+
+  if (response != GTK_RESPONSE_ACCEPT)
+    goto out;
+
+  file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+  path = g_file_get_path (file);
+  if (path == NULL)
+    {
+      toast (self, _ ("Only files on this computer can be written."));
+      goto out;
+    }
+
+  /* The file name says the format; without a known ending, SVG. */
+  basename = g_ascii_strdown (g_file_peek_path (file), -1);
+  if (g_str_has_suffix (basename, ".pdf"))
+    format = "pdf";
+  else if (g_str_has_suffix (basename, ".png"))
+    format = "png";
+  else if (!g_str_has_suffix (basename, ".svg"))
+    {
+      char *with_ending = g_strconcat (path, ".svg", NULL);
+
+      g_free (path);
+      path = with_ending;
+    }
+
+  if (!hs_diagram_export (hs_session_get_trace (self->session),
+                          hs_canvas_get_label_style (self->canvas),
+                          hs_canvas_get_palette (self->canvas) == HS_DIAGRAM_PALETTE_SYSTEM
+                              ? HS_DIAGRAM_PALETTE_LIGHT
+                              : hs_canvas_get_palette (self->canvas),
+                          hs_canvas_get_font_scale (self->canvas), format, path, 1920, &error))
+    toast_error (self, error);
+  else
+    {
+      g_autofree char *display = g_filename_display_basename (path);
+      g_autofree char *message = g_strdup_printf (_ ("Diagram exported to %s"), display);
+
+      toast (self, message);
+    }
+
+out:
+  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (dialog));
+  g_clear_object (&self->export_dialog);
+}
+
+static void
+export_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HsWindow *self = HS_WINDOW (widget);
+  GtkFileFilter *filter;
+
+  if (self->export_dialog != NULL)
+    return;
+
+  self->export_dialog =
+      gtk_file_chooser_native_new (_ ("Export Diagram"), GTK_WINDOW (self),
+                                   GTK_FILE_CHOOSER_ACTION_SAVE, _ ("_Export"), _ ("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->export_dialog), "handshake.svg");
+
+  filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _ ("SVG, PDF or PNG"));
+  gtk_file_filter_add_suffix (filter, "svg");
+  gtk_file_filter_add_suffix (filter, "pdf");
+  gtk_file_filter_add_suffix (filter, "png");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->export_dialog), filter);
+  g_object_unref (filter);
+
+  g_signal_connect_object (self->export_dialog, "response", G_CALLBACK (export_response_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->export_dialog));
+}
+
+static void
+hs_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  HsWindow *self = HS_WINDOW (object);
+
+  switch (prop_id)
+    {
+      case PROP_PRESENTING:
+        g_value_set_boolean (value, self->presenting);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hs_window_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  HsWindow *self = HS_WINDOW (object);
+
+  switch (prop_id)
+    {
+      case PROP_PRESENTING:
+        set_presenting (self, g_value_get_boolean (value));
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 hs_window_dispose (GObject *object)
 {
   HsWindow *self = (HsWindow *) object;
 
+  if (self->export_dialog != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->export_dialog));
+  g_clear_object (&self->export_dialog);
   gtk_widget_dispose_template (GTK_WIDGET (self), HS_TYPE_WINDOW);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
@@ -357,6 +566,18 @@ hs_window_class_init (HsWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = hs_window_dispose;
+  object_class->get_property = hs_window_get_property;
+  object_class->set_property = hs_window_set_property;
+
+  /**
+   * HsWindow:presenting:
+   *
+   * Presentation mode: full screen, large type, only what the lesson needs.
+   */
+  properties[PROP_PRESENTING] =
+      g_param_spec_boolean ("presenting", NULL, NULL, FALSE,
+                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (HS_TYPE_SOCKET_TABLE);
   g_type_ensure (HS_TYPE_CANVAS);
@@ -380,6 +601,22 @@ hs_window_class_init (HsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HsWindow, play_button);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, speed_dropdown);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, position_label);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, header_bar);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, side_scroller);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, blank);
+
+  gtk_widget_class_install_property_action (widget_class, "view.presentation", "presenting");
+  gtk_widget_class_install_action (widget_class, "view.leave-presentation", NULL,
+                                   leave_presentation_action);
+  gtk_widget_class_install_action (widget_class, "view.blank", NULL, blank_action);
+  gtk_widget_class_install_action (widget_class, "diagram.export", NULL, export_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "view.presentation", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "view.leave-presentation",
+                                       NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_b, 0, "view.blank", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_period, 0, "view.blank", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "diagram.export",
+                                       NULL);
 
   gtk_widget_class_install_action (widget_class, "server.listen", NULL, server_listen_action);
   gtk_widget_class_install_action (widget_class, "client.connect", NULL, client_connect_action);
@@ -441,7 +678,15 @@ hs_window_init (HsWindow *self)
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "show-all-sockets", self->show_all_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "font-scale", self->canvas, "font-scale", G_SETTINGS_BIND_GET);
+  g_signal_connect_object (self->settings, "changed::font-scale", G_CALLBACK (update_appearance),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::presentation-font-scale",
+                           G_CALLBACK (update_appearance), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::theme", G_CALLBACK (update_appearance), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
+                           G_CALLBACK (update_appearance), self, G_CONNECT_SWAPPED);
+  update_appearance (self);
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-height", self, "default-height",
                    G_SETTINGS_BIND_DEFAULT);
