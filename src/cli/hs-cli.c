@@ -31,6 +31,7 @@ static char *opt_network = NULL;
 static char *opt_labels = NULL;
 static double opt_timeout = 10.0;
 static int opt_width = 1920;
+static gint64 opt_seed = -1;
 
 static const GOptionEntry run_entries[] = {
   { "format", 'f', 0, G_OPTION_ARG_STRING, &opt_format,
@@ -45,6 +46,8 @@ static const GOptionEntry run_entries[] = {
     N_ ("Seconds to wait for each step's effects (default: 10)"), "SECONDS" },
   { "width", 'w', 0, G_OPTION_ARG_INT, &opt_width,
     N_ ("Width in pixels of an svg, pdf or png diagram (default: 1920)"), "PIXELS" },
+  { "seed", 0, 0, G_OPTION_ARG_INT64, &opt_seed,
+    N_ ("Simulated network: seed of its ISNs and ports (default: 1, so runs repeat)"), "N" },
   { NULL }
 };
 
@@ -171,6 +174,11 @@ command_run (int argc, char **argv)
                   opt_network);
       return EXIT_USAGE;
     }
+  if (opt_seed > G_MAXUINT32)
+    {
+      g_printerr (_ ("%s: the seed must be between 0 and 4294967295\n"), g_get_prgname ());
+      return EXIT_USAGE;
+    }
   if (opt_timeout <= 0 || opt_timeout > 3600)
     {
       g_printerr (_ ("%s: the timeout must be between 0 and 3600 seconds\n"), g_get_prgname ());
@@ -184,7 +192,31 @@ command_run (int argc, char **argv)
       return EXIT_USAGE;
     }
 
-  session = hs_session_new ();
+  /* The session is made for the network the run uses: --network, else the
+   * scenario's first `network` line. */
+  {
+    HsNetworkKind kind = HS_NETWORK_HOST;
+    const char *name = opt_network;
+
+    for (guint i = 0; name == NULL && i < steps->len; i++)
+      {
+        const HsStep *step = g_ptr_array_index (steps, i);
+
+        if (step->kind == HS_STEP_NETWORK)
+          name = step->text;
+      }
+    if (name != NULL)
+      hs_network_kind_parse (name, &kind);
+
+    if (kind == HS_NETWORK_SIM)
+      {
+        session = hs_session_new_for_network (HS_NETWORK_SIM);
+        if (opt_seed >= 0)
+          hs_sim_set_seed (hs_session_get_sim (session), (guint32) opt_seed);
+      }
+    else
+      session = hs_session_new ();
+  }
   runner = hs_runner_new (session);
   hs_runner_set_settle_timeout (runner, (gint64) (opt_timeout * G_USEC_PER_SEC));
   if (opt_network != NULL)

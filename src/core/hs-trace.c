@@ -13,6 +13,7 @@ struct _HsTrace
   GArray *events;      /* HsEvent */
   GArray *connections; /* HsTraceConnection, index == id */
   gint64 start_us;
+  gboolean virtual_time;
 };
 
 enum
@@ -181,6 +182,14 @@ hs_trace_set_network (HsTrace *self, const char *network)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NETWORK]);
 }
 
+void
+hs_trace_set_virtual_time (HsTrace *self, gboolean virtual_time)
+{
+  g_return_if_fail (HS_IS_TRACE (self));
+
+  self->virtual_time = !!virtual_time;
+}
+
 guint
 hs_trace_get_n_events (HsTrace *self)
 {
@@ -218,7 +227,7 @@ hs_trace_append (HsTrace *self, const HsEvent *event)
    * and either is clamped to the previous event so that order and time agree. */
   if (self->events->len > 0)
     floor_us = g_array_index (self->events, HsEvent, self->events->len - 1).time_us;
-  if (copy.time_us <= 0)
+  if (copy.time_us <= 0 && !self->virtual_time)
     copy.time_us = g_get_monotonic_time () - self->start_us;
   copy.time_us = MAX (copy.time_us, floor_us);
 
@@ -250,6 +259,25 @@ hs_trace_update_segment (HsTrace *self,
   if (options != NULL)
     event->options = *options;
 
+  g_signal_emit (self, signals[EVENT_CHANGED], 0, index);
+}
+
+void
+hs_trace_update_segment_fate (HsTrace *self, guint index, HsSegmentFate fate)
+{
+  HsEvent *event;
+
+  g_return_if_fail (HS_IS_TRACE (self));
+  g_return_if_fail (index < self->events->len);
+  g_return_if_fail (fate <= HS_SEGMENT_FATE_DROPPED);
+
+  event = &g_array_index (self->events, HsEvent, index);
+  g_return_if_fail (event->kind == HS_EVENT_SEGMENT);
+
+  if (event->fate == fate)
+    return;
+
+  event->fate = fate;
   g_signal_emit (self, signals[EVENT_CHANGED], 0, index);
 }
 

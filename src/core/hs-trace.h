@@ -135,6 +135,12 @@ const char              *hs_trace_get_network            (HsTrace *self);
 void                     hs_trace_set_network            (HsTrace    *self,
                                                           const char *network);
 
+/* A trace recorded on a virtual clock (the simulated network): from now on
+ * hs_trace_append() keeps every event's time_us as given, 0 included,
+ * instead of stamping the monotonic clock on events whose time_us is 0. */
+void                     hs_trace_set_virtual_time       (HsTrace  *self,
+                                                          gboolean  virtual_time);
+
 guint                    hs_trace_get_n_events           (HsTrace *self);
 const HsEvent           *hs_trace_get_event              (HsTrace *self,
                                                           guint    index);
@@ -156,6 +162,11 @@ void                     hs_trace_update_segment         (HsTrace            *se
                                                           gboolean            window_known,
                                                           guint32             window,
                                                           const HsTcpOptions *options);
+/* A segment held on a wire the application controls was delivered or
+ * dropped. Emits ::event-changed when the fate changes. */
+void                     hs_trace_update_segment_fate    (HsTrace      *self,
+                                                          guint         index,
+                                                          HsSegmentFate fate);
 void                     hs_trace_update_state_source    (HsTrace      *self,
                                                           guint         index,
                                                           HsStateSource source);

@@ -69,11 +69,11 @@ hs_network_kind_unavailable_reason (HsNetworkKind kind)
   switch (kind)
     {
       case HS_NETWORK_HOST:
+      case HS_NETWORK_SIM:
+        /* The simulated network needs nothing from the system. */
         return NULL;
       case HS_NETWORK_LAB:
-        return g_strdup (_ ("The lab network is not part of this version of Handshake yet."));
-      case HS_NETWORK_SIM:
       default:
-        return g_strdup (_ ("The simulated network is not part of this version of Handshake yet."));
+        return g_strdup (_ ("The lab network is not part of this version of Handshake yet."));
     }
 }

@@ -12,6 +12,9 @@
 /* Linux keeps TIME_WAIT for 60 s (TCP_TIMEWAIT_LEN); allow for the timer
  * wheel's slack. */
 #define TIME_WAIT_TIMEOUT_US (75 * G_USEC_PER_SEC)
+/* On the simulated network a step settles in virtual time: a connection
+ * that gives up after all its retransmissions takes about 15 minutes. */
+#define SIM_SETTLE_CAP_US (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
 
 struct _HsRunner
 {
@@ -124,10 +127,58 @@ wait_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+sim_next_cb (gpointer user_data)
+{
+  HsRunner *self = HS_RUNNER (user_data);
+
+  self->timeout_id = 0;
+  if (g_task_return_error_if_cancelled (self->task))
+    {
+      g_clear_object (&self->task);
+      return G_SOURCE_REMOVE;
+    }
+
+  self->waiting = NULL;
+  run_next (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The simulated network waits in virtual time, at once: until nothing is
+ * in flight and no timer but a long one is due, so that a run with the
+ * same seed writes the same trace. */
+static void
+sim_wait (HsRunner *self, HsSim *sim, const HsStep *step)
+{
+  switch (step->kind)
+    {
+      case HS_STEP_WAIT:
+        hs_sim_advance (sim, step->duration_us);
+        break;
+      case HS_STEP_WAIT_TIME_WAIT:
+        if (!hs_sim_run_until_time_wait_ends (sim, TIME_WAIT_TIMEOUT_US))
+          warn (self, step, _ ("TIME_WAIT did not end within 75 seconds."));
+        break;
+      default:
+        if (!hs_sim_run_until_idle (sim, SIM_SETTLE_CAP_US))
+          warn (self, step, _ ("the simulated network did not settle within an hour."));
+        break;
+    }
+}
+
 static void
 start_waiting (HsRunner *self, const HsStep *step)
 {
   gint64 now = g_get_monotonic_time ();
+  HsSim *sim = hs_session_get_sim (self->session);
+
+  if (sim != NULL)
+    {
+      self->waiting = step;
+      sim_wait (self, sim, step);
+      self->timeout_id = g_idle_add (sim_next_cb, self);
+      return;
+    }
 
   self->waiting = step;
   switch (step->kind)
@@ -143,6 +194,34 @@ start_waiting (HsRunner *self, const HsStep *step)
         break;
     }
   self->timeout_id = g_timeout_add (POLL_MS, wait_cb, self);
+}
+
+/* The wire controls, on the simulated network. */
+static gboolean
+run_wire_step (HsSim *sim, const HsStep *step, GError **error)
+{
+  switch (step->kind)
+    {
+      case HS_STEP_DROP_NEXT:
+        hs_sim_drop_next (sim);
+        return TRUE;
+      case HS_STEP_HOLD:
+        hs_sim_set_hold (sim, TRUE);
+        return TRUE;
+      case HS_STEP_DELIVER:
+        if (hs_sim_deliver (sim))
+          return TRUE;
+        g_set_error_literal (error, HS_RUNNER_ERROR, HS_RUNNER_ERROR_STEP_FAILED,
+                             _ ("No segment is held on the wire, so there is nothing to "
+                                "deliver."));
+        return FALSE;
+      case HS_STEP_DELIVER_ALL:
+        hs_sim_deliver_all (sim);
+        return TRUE;
+      default:
+        g_assert_not_reached ();
+        return FALSE;
+    }
 }
 
 static gboolean
@@ -209,6 +288,8 @@ run_step (HsRunner *self, const HsStep *step, GError **error)
       case HS_STEP_DELIVER:
       case HS_STEP_DELIVER_ALL:
       default:
+        if (hs_session_get_sim (session) != NULL)
+          return run_wire_step (hs_session_get_sim (session), step, error);
         g_set_error (error, HS_RUNNER_ERROR, HS_RUNNER_ERROR_STEP_FAILED,
                      _ ("“%s” controls the wire, which only the lab and the simulated network "
                         "have; on the host network segments cannot be held or dropped."),
@@ -323,6 +404,9 @@ hs_runner_run_async (HsRunner *self,
   g_task_set_source_tag (self->task, hs_runner_run_async);
   self->steps = g_ptr_array_ref (steps);
   self->next = 0;
+
+  /* A scenario moves the simulated clock itself, step by step. */
+  hs_session_set_sim_realtime (self->session, FALSE);
 
   /* --network applies even to a scenario that does not name one. */
   if (self->network_override != NULL)

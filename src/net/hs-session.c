@@ -72,11 +72,20 @@ struct _HsSession
   guint poll_id;
   guint poll_interval;
   gint64 busy_until_us;
+
+  /* The simulated network (HS_NETWORK_SIM): every action goes to it and
+   * the kernel is never polled. */
+  HsSim *sim;
+  gboolean sim_realtime;
+  gint64 sim_wall_origin;
+  gint64 sim_virtual_origin;
+  guint sim_tick_id;
 };
 
 enum
 {
   PROP_0,
+  PROP_NETWORK,
   PROP_LISTENING,
   PROP_SHOW_ALL,
   N_PROPS
@@ -757,6 +766,97 @@ server_accepted_cb (HsServer *server, HsEndpoint *endpoint, const HsPacket *syn,
   mark_busy (self);
 }
 
+/* The simulated network. */
+
+static gint64
+sim_wall_target (HsSession *self)
+{
+  return self->sim_virtual_origin + (g_get_monotonic_time () - self->sim_wall_origin);
+}
+
+/* In real time, the virtual clock catches up with the wall clock before
+ * anything happens, so that the trace's times are the user's. */
+static void
+sim_sync (HsSession *self)
+{
+  if (self->sim_realtime)
+    hs_sim_advance_to (self->sim, sim_wall_target (self));
+}
+
+static void
+sim_update_sockets (HsSession *self)
+{
+  g_autoptr (GArray) rows = hs_sim_get_sockets (self->sim);
+  g_autoptr (GHashTable) fresh = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gint64 now_us = g_get_monotonic_time ();
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const HsSimSocket *s = &g_array_index (rows, HsSimSocket, i);
+      HsSocketRow row = { 0 };
+
+      row.local = s->local;
+      row.remote = s->remote;
+      row.state = s->state;
+      row.linux_state = (guint8) hs_tcp_state_to_linux (s->state);
+      row.recv_q = s->recv_q;
+      row.send_q = s->send_q;
+      row.timer = s->timer == HS_TCB_TIMER_RETRANSMIT  ? 1
+                  : s->timer == HS_TCB_TIMER_TIME_WAIT ? 3
+                                                       : 0;
+      row.expires_ms = s->expires_ms;
+      row.retransmits = (guint8) MIN (s->retransmits, G_MAXUINT8);
+      update_item (self, NULL, fresh, &row, hs_side_to_string (s->host), now_us);
+    }
+  remove_stale_items (self, fresh);
+}
+
+static gboolean sim_tick_cb (gpointer user_data);
+
+static void
+sim_schedule (HsSession *self)
+{
+  gint64 next;
+  gint64 delay_ms;
+
+  g_clear_handle_id (&self->sim_tick_id, g_source_remove);
+  if (!self->sim_realtime)
+    return;
+
+  next = hs_sim_get_next_deadline (self->sim);
+  if (next == G_MAXINT64)
+    return;
+
+  /* At least four times a second, so that the table's countdowns move. */
+  delay_ms = CLAMP ((next - sim_wall_target (self) + 999) / 1000, 0, 250);
+  self->sim_tick_id = g_timeout_add ((guint) delay_ms, sim_tick_cb, self);
+}
+
+static gboolean
+sim_tick_cb (gpointer user_data)
+{
+  HsSession *self = HS_SESSION (user_data);
+
+  self->sim_tick_id = 0;
+  sim_sync (self);
+  sim_update_sockets (self);
+  sim_schedule (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+sim_changed_cb (HsSession *self)
+{
+  sim_update_sockets (self);
+  sim_schedule (self);
+}
+
+static void
+sim_error_cb (HsSession *self, guint kind, const char *message)
+{
+  g_signal_emit (self, signals[ERROR], 0, kind, message);
+}
+
 static void
 trace_event_added_cb (HsSession *self)
 {
@@ -769,6 +869,10 @@ hs_session_dispose (GObject *object)
   HsSession *self = (HsSession *) object;
 
   g_clear_handle_id (&self->poll_id, g_source_remove);
+  g_clear_handle_id (&self->sim_tick_id, g_source_remove);
+  if (self->sim != NULL)
+    g_signal_handlers_disconnect_by_data (self->sim, self);
+  g_clear_object (&self->sim);
   if (self->dump_cancellable != NULL)
     g_cancellable_cancel (self->dump_cancellable);
   g_clear_object (&self->dump_cancellable);
@@ -802,6 +906,9 @@ hs_session_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
 
   switch (prop_id)
     {
+      case PROP_NETWORK:
+        g_value_set_uint (value, self->network);
+        break;
       case PROP_LISTENING:
         g_value_set_boolean (value, hs_session_is_listening (self));
         break;
@@ -820,6 +927,9 @@ hs_session_set_property (GObject *object, guint prop_id, const GValue *value, GP
 
   switch (prop_id)
     {
+      case PROP_NETWORK:
+        self->network = (HsNetworkKind) g_value_get_uint (value);
+        break;
       case PROP_SHOW_ALL:
         hs_session_set_show_all (self, g_value_get_boolean (value));
         break;
@@ -829,14 +939,39 @@ hs_session_set_property (GObject *object, guint prop_id, const GValue *value, GP
 }
 
 static void
+hs_session_constructed (GObject *object)
+{
+  HsSession *self = HS_SESSION (object);
+
+  G_OBJECT_CLASS (hs_session_parent_class)->constructed (object);
+
+  if (self->network != HS_NETWORK_SIM)
+    return;
+
+  /* Nothing of the kernel is shown on the simulated network. */
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  g_free (self->table_source);
+  self->table_source = g_strdup ("model");
+  self->sim = hs_sim_new (self->trace, HS_SIM_DEFAULT_SEED);
+  self->sim_realtime = TRUE;
+  self->sim_wall_origin = g_get_monotonic_time ();
+  g_signal_connect_swapped (self->sim, "changed", G_CALLBACK (sim_changed_cb), self);
+  g_signal_connect_swapped (self->sim, "error", G_CALLBACK (sim_error_cb), self);
+}
+
+static void
 hs_session_class_init (HsSessionClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->constructed = hs_session_constructed;
   object_class->dispose = hs_session_dispose;
   object_class->get_property = hs_session_get_property;
   object_class->set_property = hs_session_set_property;
 
+  properties[PROP_NETWORK] =
+      g_param_spec_uint ("network", NULL, NULL, HS_NETWORK_HOST, HS_NETWORK_SIM, HS_NETWORK_HOST,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_LISTENING] =
       g_param_spec_boolean ("listening", NULL, NULL, FALSE,
                             G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -901,6 +1036,36 @@ hs_session_new (void)
   return g_object_new (HS_TYPE_SESSION, NULL);
 }
 
+HsSession *
+hs_session_new_for_network (HsNetworkKind network)
+{
+  g_return_val_if_fail (network == HS_NETWORK_HOST || network == HS_NETWORK_SIM, NULL);
+
+  return g_object_new (HS_TYPE_SESSION, "network", (guint) network, NULL);
+}
+
+HsSim *
+hs_session_get_sim (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), NULL);
+
+  return self->sim;
+}
+
+void
+hs_session_set_sim_realtime (HsSession *self, gboolean realtime)
+{
+  g_return_if_fail (HS_IS_SESSION (self));
+
+  if (self->sim == NULL)
+    return;
+
+  self->sim_realtime = !!realtime;
+  self->sim_wall_origin = g_get_monotonic_time ();
+  self->sim_virtual_origin = hs_sim_get_now (self->sim);
+  sim_schedule (self);
+}
+
 HsNetworkKind
 hs_session_get_network (HsSession *self)
 {
@@ -963,7 +1128,8 @@ hs_session_set_show_all (HsSession *self, gboolean show_all)
   self->show_all = show_all;
   self->last_dump_us = 0;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_ALL]);
-  mark_busy (self);
+  if (self->sim == NULL)
+    mark_busy (self);
 }
 
 static gboolean
@@ -994,6 +1160,18 @@ hs_session_listen (HsSession *self, const char *address, guint16 port, GError **
 
   g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
   g_return_val_if_fail (address != NULL, FALSE);
+
+  if (self->sim != NULL)
+    {
+      /* Any address the user types means the simulated server's. */
+      if (!parse_host_address (address, port, &bind_address, error))
+        return FALSE;
+      sim_sync (self);
+      if (!hs_sim_listen (self->sim, port, error))
+        return FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
+      return TRUE;
+    }
 
   if (hs_server_is_listening (self->server))
     {
@@ -1033,6 +1211,16 @@ hs_session_stop_listening (HsSession *self)
 {
   g_return_if_fail (HS_IS_SESSION (self));
 
+  if (self->sim != NULL)
+    {
+      if (!hs_sim_is_listening (self->sim))
+        return;
+      sim_sync (self);
+      hs_sim_stop_listening (self->sim);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
+      return;
+    }
+
   if (!hs_server_is_listening (self->server))
     return;
 
@@ -1049,6 +1237,8 @@ hs_session_is_listening (HsSession *self)
 {
   g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
 
+  if (self->sim != NULL)
+    return hs_sim_is_listening (self->sim);
   return hs_server_is_listening (self->server);
 }
 
@@ -1057,6 +1247,8 @@ hs_session_get_listen_port (HsSession *self)
 {
   g_return_val_if_fail (HS_IS_SESSION (self), 0);
 
+  if (self->sim != NULL)
+    return hs_sim_get_listen_port (self->sim);
   if (!hs_server_is_listening (self->server))
     return 0;
   return hs_server_get_address (self->server)->port;
@@ -1067,6 +1259,8 @@ hs_session_can_connect (HsSession *self)
 {
   g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
 
+  if (self->sim != NULL)
+    return hs_sim_can_connect (self->sim);
   return find_active (self, HS_SIDE_CLIENT) == NULL;
 }
 
@@ -1075,6 +1269,8 @@ hs_session_can_use (HsSession *self, HsSide side)
 {
   g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
 
+  if (self->sim != NULL)
+    return hs_sim_can_use (self->sim, side);
   return find_active (self, side) != NULL;
 }
 
@@ -1083,6 +1279,8 @@ hs_session_get_current (HsSession *self)
 {
   g_return_val_if_fail (HS_IS_SESSION (self), 0);
 
+  if (self->sim != NULL)
+    return hs_sim_get_current (self->sim);
   if (self->conns->len == 0)
     return 0;
   return ((Conn *) g_ptr_array_index (self->conns, self->conns->len - 1))->id;
@@ -1096,6 +1294,12 @@ hs_session_connect (HsSession *self, const char *host, guint16 port, GError **er
 
   g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
   g_return_val_if_fail (host != NULL, FALSE);
+
+  if (self->sim != NULL)
+    {
+      sim_sync (self);
+      return hs_sim_connect (self->sim, host, port, error);
+    }
 
   stripped = g_strstrip (g_strdup (host));
   /* "localhost" may resolve to ::1 first, where a server on 127.0.0.1 is
@@ -1162,6 +1366,12 @@ hs_session_send (HsSession *self, HsSide side, const char *text, GError **error)
   g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
   g_return_val_if_fail (text != NULL, FALSE);
 
+  if (self->sim != NULL)
+    {
+      sim_sync (self);
+      return hs_sim_send (self->sim, side, (const guint8 *) text, strlen (text), error);
+    }
+
   if ((c = require_active (self, side, error)) == NULL)
     return FALSE;
   if (c->connecting)
@@ -1196,6 +1406,21 @@ end_connection (HsSession *self, HsSide side, HsAppAction action, GError **error
   g_autoptr (GError) local_error = NULL;
   Conn *c;
   gboolean ok;
+
+  if (self->sim != NULL)
+    {
+      sim_sync (self);
+      switch (action)
+        {
+          case HS_APP_ABORT:
+            return hs_sim_abort (self->sim, side, error);
+          case HS_APP_SHUTDOWN:
+            return hs_sim_shutdown (self->sim, side, error);
+          case HS_APP_CLOSE:
+          default:
+            return hs_sim_close (self->sim, side, error);
+        }
+    }
 
   if ((c = require_active (self, side, error)) == NULL)
     return FALSE;
@@ -1270,6 +1495,13 @@ hs_session_refresh (HsSession *self)
 {
   g_return_if_fail (HS_IS_SESSION (self));
 
+  if (self->sim != NULL)
+    {
+      sim_sync (self);
+      sim_update_sockets (self);
+      return;
+    }
+
   poll_kernel (self);
 }
 
@@ -1341,6 +1573,15 @@ hs_session_is_settled (HsSession *self, char **what)
 {
   g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
 
+  if (self->sim != NULL)
+    {
+      if (hs_sim_is_idle (self->sim))
+        return TRUE;
+      if (what != NULL)
+        *what = g_strdup (_ ("the simulated segments to arrive"));
+      return FALSE;
+    }
+
   if (self->connecting != NULL)
     {
       if (what != NULL)
@@ -1381,6 +1622,9 @@ gboolean
 hs_session_has_time_wait (HsSession *self)
 {
   g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  if (self->sim != NULL)
+    return hs_sim_has_time_wait (self->sim);
 
   for (guint i = 0; i < self->conns->len; i++)
     {

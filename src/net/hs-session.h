@@ -5,6 +5,7 @@
 
 #include "hs-inference.h"
 #include "hs-network.h"
+#include "hs-sim.h"
 #include "hs-trace.h"
 
 G_BEGIN_DECLS
@@ -34,6 +35,17 @@ GQuark         hs_session_error_quark        (void);
  * event to the trace and emit ::error with a sentence for a toast.
  */
 HsSession     *hs_session_new                (void);
+/* A session on @network: HS_NETWORK_HOST (as hs_session_new()) or
+ * HS_NETWORK_SIM, where every action goes to an HsSim that records into the
+ * session's trace. */
+HsSession     *hs_session_new_for_network    (HsNetworkKind network);
+/* The simulated network of a session on HS_NETWORK_SIM, else NULL. */
+HsSim         *hs_session_get_sim            (HsSession *self);
+/* On the simulated network, whether the virtual clock follows the wall
+ * clock (TRUE, the default, for the window) or moves only when the caller
+ * advances the HsSim (a scenario runner, for repeatable traces). */
+void           hs_session_set_sim_realtime   (HsSession *self,
+                                              gboolean   realtime);
 
 HsNetworkKind  hs_session_get_network        (HsSession *self);
 HsTrace       *hs_session_get_trace          (HsSession *self);
