@@ -11,6 +11,7 @@
 
 #include "hs-diagram.h"
 #include "hs-labels.h"
+#include "hs-pcap.h"
 #include "hs-runner.h"
 #include "hs-scenario.h"
 #include "hs-session.h"
@@ -35,7 +36,7 @@ static gint64 opt_seed = -1;
 
 static const GOptionEntry run_entries[] = {
   { "format", 'f', 0, G_OPTION_ARG_STRING, &opt_format,
-    N_ ("Output format: table, jsonl, svg, pdf or png (default: table)"), "FORMAT" },
+    N_ ("Output format: table, jsonl, svg, pdf, png or pcap (default: table)"), "FORMAT" },
   { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
     N_ ("Write to FILE instead of standard output"), "FILE" },
   { "network", 'n', 0, G_OPTION_ARG_STRING, &opt_network,
@@ -76,8 +77,25 @@ write_output (const char *text, GError **error)
 }
 
 static gboolean
-emit_trace (HsTrace *trace, HsLabelStyle style, GError **error)
+emit_trace (HsSession *session, HsLabelStyle style, GError **error)
 {
+  HsTrace *trace = hs_session_get_trace (session);
+
+  if (g_strcmp0 (opt_format, "pcap") == 0)
+    {
+      HsWire *wire = hs_session_get_wire (session);
+
+      /* Only the lab's wire holds the real bytes of every packet. */
+      if (wire == NULL)
+        {
+          g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                               _ ("Only the lab network captures packets: run with --network lab "
+                                  "to write a pcap file."));
+          return FALSE;
+        }
+      return hs_pcap_write (wire, opt_output != NULL ? opt_output : "-", NULL, error);
+    }
+
   if (g_strcmp0 (opt_format, "jsonl") == 0)
     {
       g_autofree char *text = hs_trace_format_jsonl (trace);
@@ -158,7 +176,7 @@ command_run (int argc, char **argv)
   if (!g_strv_contains ((const char *const[]){ "table", "jsonl", "svg", "pdf", "png", NULL },
                         opt_format))
     {
-      g_printerr (_ ("%s: unknown format “%s”; use table, jsonl, svg, pdf or png\n"),
+      g_printerr (_ ("%s: unknown format “%s”; use table, jsonl, svg, pdf, png or pcap\n"),
                   g_get_prgname (), opt_format);
       return EXIT_USAGE;
     }
@@ -208,14 +226,14 @@ command_run (int argc, char **argv)
     if (name != NULL)
       hs_network_kind_parse (name, &kind);
 
-    if (kind == HS_NETWORK_SIM)
+    session = hs_session_try_new (kind, &error);
+    if (session == NULL)
       {
-        session = hs_session_new_for_network (HS_NETWORK_SIM);
-        if (opt_seed >= 0)
-          hs_sim_set_seed (hs_session_get_sim (session), (guint32) opt_seed);
+        g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+        return EXIT_NETWORK_UNAVAILABLE;
       }
-    else
-      session = hs_session_new ();
+    if (kind == HS_NETWORK_SIM && opt_seed >= 0)
+      hs_sim_set_seed (hs_session_get_sim (session), (guint32) opt_seed);
   }
   runner = hs_runner_new (session);
   hs_runner_set_settle_timeout (runner, (gint64) (opt_timeout * G_USEC_PER_SEC));
@@ -246,7 +264,7 @@ command_run (int argc, char **argv)
     status = EXIT_FAILED;
 
   g_clear_error (&error);
-  if (!emit_trace (hs_session_get_trace (session), style, &error))
+  if (!emit_trace (session, style, &error))
     {
       g_printerr ("%s: %s\n", g_get_prgname (), error->message);
       return EXIT_FAILED;

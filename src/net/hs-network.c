@@ -5,6 +5,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "hs-lab.h"
 #include "hs-network.h"
 
 static const char *const names[] = { "host", "lab", "sim" };
@@ -74,6 +75,12 @@ hs_network_kind_unavailable_reason (HsNetworkKind kind)
         return NULL;
       case HS_NETWORK_LAB:
       default:
-        return g_strdup (_ ("The lab network is not part of this version of Handshake yet."));
+        {
+          char *reason = NULL;
+
+          if (hs_lab_check_available (&reason))
+            return NULL;
+          return reason;
+        }
     }
 }

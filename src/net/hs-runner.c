@@ -196,28 +196,20 @@ start_waiting (HsRunner *self, const HsStep *step)
   self->timeout_id = g_timeout_add (POLL_MS, wait_cb, self);
 }
 
-/* The wire controls, on the simulated network. */
+/* The wire controls, on the lab and the simulated network. */
 static gboolean
-run_wire_step (HsSim *sim, const HsStep *step, GError **error)
+run_wire_step (HsSession *session, const HsStep *step, GError **error)
 {
   switch (step->kind)
     {
       case HS_STEP_DROP_NEXT:
-        hs_sim_drop_next (sim);
-        return TRUE;
+        return hs_session_drop_next (session, error);
       case HS_STEP_HOLD:
-        hs_sim_set_hold (sim, TRUE);
-        return TRUE;
+        return hs_session_set_hold (session, TRUE, error);
       case HS_STEP_DELIVER:
-        if (hs_sim_deliver (sim))
-          return TRUE;
-        g_set_error_literal (error, HS_RUNNER_ERROR, HS_RUNNER_ERROR_STEP_FAILED,
-                             _ ("No segment is held on the wire, so there is nothing to "
-                                "deliver."));
-        return FALSE;
+        return hs_session_deliver (session, error);
       case HS_STEP_DELIVER_ALL:
-        hs_sim_deliver_all (sim);
-        return TRUE;
+        return hs_session_deliver_all (session, error);
       default:
         g_assert_not_reached ();
         return FALSE;
@@ -288,13 +280,7 @@ run_step (HsRunner *self, const HsStep *step, GError **error)
       case HS_STEP_DELIVER:
       case HS_STEP_DELIVER_ALL:
       default:
-        if (hs_session_get_sim (session) != NULL)
-          return run_wire_step (hs_session_get_sim (session), step, error);
-        g_set_error (error, HS_RUNNER_ERROR, HS_RUNNER_ERROR_STEP_FAILED,
-                     _ ("“%s” controls the wire, which only the lab and the simulated network "
-                        "have; on the host network segments cannot be held or dropped."),
-                     hs_step_kind_to_string (step->kind));
-        return FALSE;
+        return run_wire_step (session, step, error);
     }
 }
 

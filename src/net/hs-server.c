@@ -130,16 +130,14 @@ hs_server_new (void)
 }
 
 gboolean
-hs_server_listen (HsServer *self, const HsAddress *address, GError **error)
+hs_server_listen_socket (HsServer *self, GSocket *socket, GError **error)
 {
-  g_autoptr (GSocket) socket = NULL;
-  g_autoptr (GSocketAddress) gaddress = NULL;
   g_autoptr (GSocketAddress) bound = NULL;
   g_autoptr (GSocketService) service = NULL;
   int on = 1;
 
   g_return_val_if_fail (HS_IS_SERVER (self), FALSE);
-  g_return_val_if_fail (address != NULL, FALSE);
+  g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
 
   if (self->service != NULL)
     {
@@ -148,21 +146,10 @@ hs_server_listen (HsServer *self, const HsAddress *address, GError **error)
       return FALSE;
     }
 
-  socket = g_socket_new (address->family == 6 ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4,
-                         G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
-  if (socket == NULL)
-    return FALSE;
-
   /* Keep the client's SYN for every connection: the one segment of the
    * handshake an unprivileged program can see byte for byte. */
   if (setsockopt (g_socket_get_fd (socket), IPPROTO_TCP, TCP_SAVE_SYN, &on, sizeof on) != 0)
     g_debug ("TCP_SAVE_SYN is not available: %s", g_strerror (errno));
-
-  gaddress = hs_address_to_gsocket_address (address);
-  /* allow_reuse sets SO_REUSEADDR, so a server that closed first (and left
-   * its TIME_WAIT behind) can listen again at once, as real servers do. */
-  if (!g_socket_bind (socket, gaddress, TRUE, error))
-    return FALSE;
 
   g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
   if (!g_socket_listen (socket, error))
@@ -180,10 +167,40 @@ hs_server_listen (HsServer *self, const HsAddress *address, GError **error)
   g_socket_service_start (service);
 
   hs_address_from_gsocket_address (bound, &self->address);
-  self->socket = g_steal_pointer (&socket);
+  g_set_object (&self->socket, socket);
   self->service = g_steal_pointer (&service);
 
   return TRUE;
+}
+
+gboolean
+hs_server_listen (HsServer *self, const HsAddress *address, GError **error)
+{
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GSocketAddress) gaddress = NULL;
+
+  g_return_val_if_fail (HS_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  if (self->service != NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                           _ ("The server is already listening."));
+      return FALSE;
+    }
+
+  socket = g_socket_new (address->family == 6 ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4,
+                         G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return FALSE;
+
+  gaddress = hs_address_to_gsocket_address (address);
+  /* allow_reuse sets SO_REUSEADDR, so a server that closed first (and left
+   * its TIME_WAIT behind) can listen again at once, as real servers do. */
+  if (!g_socket_bind (socket, gaddress, TRUE, error))
+    return FALSE;
+
+  return hs_server_listen_socket (self, socket, error);
 }
 
 void

@@ -25,6 +25,11 @@ HsServer        *hs_server_new             (void);
 gboolean         hs_server_listen          (HsServer        *self,
                                             const HsAddress *address,
                                             GError         **error);
+/* Listens on @socket, already bound (a socket made in another network
+ * namespace, say). */
+gboolean         hs_server_listen_socket   (HsServer  *self,
+                                            GSocket   *socket,
+                                            GError   **error);
 void             hs_server_stop            (HsServer *self);
 gboolean         hs_server_is_listening    (HsServer *self);
 /* The bound address, with the port the kernel chose when 0 was asked. */

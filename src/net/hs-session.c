@@ -10,6 +10,7 @@
 
 #include "hs-client.h"
 #include "hs-endpoint.h"
+#include "hs-lab-network.h"
 #include "hs-net-error.h"
 #include "hs-server.h"
 #include "hs-session.h"
@@ -76,6 +77,8 @@ struct _HsSession
   /* The simulated network (HS_NETWORK_SIM): every action goes to it and
    * the kernel is never polled. */
   HsSim *sim;
+  /* The lab network (HS_NETWORK_LAB): the same, with real kernels. */
+  HsLabNetwork *lab;
   gboolean sim_realtime;
   gint64 sim_wall_origin;
   gint64 sim_virtual_origin;
@@ -487,11 +490,19 @@ owner_of_row (HsSession *self, const HsSocketRow *row)
   return "";
 }
 
+static void lab_poll (HsSession *self);
+
 static void
 poll_kernel (HsSession *self)
 {
   g_autoptr (GHashTable) fresh = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gint64 now_us = g_get_monotonic_time ();
+
+  if (self->lab != NULL)
+    {
+      lab_poll (self);
+      return;
+    }
 
   if (hs_server_is_listening (self->server))
     {
@@ -857,6 +868,42 @@ sim_error_cb (HsSession *self, guint kind, const char *message)
   g_signal_emit (self, signals[ERROR], 0, kind, message);
 }
 
+/* The lab network. */
+
+static void
+lab_update_sockets (HsSession *self)
+{
+  g_autoptr (GArray) rows = hs_lab_network_get_sockets (self->lab);
+  g_autoptr (GHashTable) fresh = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gint64 now_us = g_get_monotonic_time ();
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const HsLabSocket *s = &g_array_index (rows, HsLabSocket, i);
+
+      /* In the lab each side is a host of its own: the Side column says
+       * which kernel the row comes from. */
+      update_item (self, NULL, fresh, &s->row, hs_side_to_string (s->host), now_us);
+    }
+  remove_stale_items (self, fresh);
+}
+
+static void
+lab_poll (HsSession *self)
+{
+  /* A packet waiting on the wire is read first, so that the state it
+   * caused is recorded after it, not before. */
+  if (!hs_wire_input_pending (hs_lab_network_get_wire (self->lab)))
+    hs_lab_network_poll (self->lab);
+  lab_update_sockets (self);
+}
+
+static void
+lab_changed_cb (HsSession *self)
+{
+  mark_busy (self);
+}
+
 static void
 trace_event_added_cb (HsSession *self)
 {
@@ -873,6 +920,9 @@ hs_session_dispose (GObject *object)
   if (self->sim != NULL)
     g_signal_handlers_disconnect_by_data (self->sim, self);
   g_clear_object (&self->sim);
+  if (self->lab != NULL)
+    g_signal_handlers_disconnect_by_data (self->lab, self);
+  g_clear_object (&self->lab);
   if (self->dump_cancellable != NULL)
     g_cancellable_cancel (self->dump_cancellable);
   g_clear_object (&self->dump_cancellable);
@@ -1044,6 +1094,32 @@ hs_session_new_for_network (HsNetworkKind network)
   return g_object_new (HS_TYPE_SESSION, "network", (guint) network, NULL);
 }
 
+HsSession *
+hs_session_try_new (HsNetworkKind network, GError **error)
+{
+  g_autoptr (HsSession) self = NULL;
+  g_autofree char *reason = NULL;
+
+  if (network != HS_NETWORK_LAB)
+    return hs_session_new_for_network (network);
+
+  if (!hs_lab_check_available (&reason))
+    {
+      g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_UNAVAILABLE, reason);
+      return NULL;
+    }
+
+  self = g_object_new (HS_TYPE_SESSION, "network", (guint) network, NULL);
+  hs_trace_set_network (self->trace, hs_network_kind_to_string (network));
+  self->lab = hs_lab_network_new (self->trace, error);
+  if (self->lab == NULL)
+    return NULL;
+
+  g_signal_connect_swapped (self->lab, "changed", G_CALLBACK (lab_changed_cb), self);
+  g_signal_connect_swapped (self->lab, "error", G_CALLBACK (sim_error_cb), self);
+  return g_steal_pointer (&self);
+}
+
 HsSim *
 hs_session_get_sim (HsSession *self)
 {
@@ -1161,6 +1237,17 @@ hs_session_listen (HsSession *self, const char *address, guint16 port, GError **
   g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
   g_return_val_if_fail (address != NULL, FALSE);
 
+  if (self->lab != NULL)
+    {
+      /* The server host of the lab has one address, 10.0.0.2. */
+      if (!parse_host_address (address, port, &bind_address, error) ||
+          !hs_lab_network_listen (self->lab, port, error))
+        return FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
+      mark_busy (self);
+      return TRUE;
+    }
+
   if (self->sim != NULL)
     {
       /* Any address the user types means the simulated server's. */
@@ -1211,6 +1298,15 @@ hs_session_stop_listening (HsSession *self)
 {
   g_return_if_fail (HS_IS_SESSION (self));
 
+  if (self->lab != NULL)
+    {
+      if (!hs_lab_network_is_listening (self->lab))
+        return;
+      hs_lab_network_stop_listening (self->lab);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
+      return;
+    }
+
   if (self->sim != NULL)
     {
       if (!hs_sim_is_listening (self->sim))
@@ -1237,6 +1333,8 @@ hs_session_is_listening (HsSession *self)
 {
   g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
 
+  if (self->lab != NULL)
+    return hs_lab_network_is_listening (self->lab);
   if (self->sim != NULL)
     return hs_sim_is_listening (self->sim);
   return hs_server_is_listening (self->server);
@@ -1247,6 +1345,8 @@ hs_session_get_listen_port (HsSession *self)
 {
   g_return_val_if_fail (HS_IS_SESSION (self), 0);
 
+  if (self->lab != NULL)
+    return hs_lab_network_get_listen_port (self->lab);
   if (self->sim != NULL)
     return hs_sim_get_listen_port (self->sim);
   if (!hs_server_is_listening (self->server))
@@ -1259,6 +1359,8 @@ hs_session_can_connect (HsSession *self)
 {
   g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
 
+  if (self->lab != NULL)
+    return hs_lab_network_can_connect (self->lab);
   if (self->sim != NULL)
     return hs_sim_can_connect (self->sim);
   return find_active (self, HS_SIDE_CLIENT) == NULL;
@@ -1269,6 +1371,8 @@ hs_session_can_use (HsSession *self, HsSide side)
 {
   g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
 
+  if (self->lab != NULL)
+    return hs_lab_network_can_use (self->lab, side);
   if (self->sim != NULL)
     return hs_sim_can_use (self->sim, side);
   return find_active (self, side) != NULL;
@@ -1279,6 +1383,8 @@ hs_session_get_current (HsSession *self)
 {
   g_return_val_if_fail (HS_IS_SESSION (self), 0);
 
+  if (self->lab != NULL)
+    return hs_lab_network_get_current (self->lab);
   if (self->sim != NULL)
     return hs_sim_get_current (self->sim);
   if (self->conns->len == 0)
@@ -1295,6 +1401,11 @@ hs_session_connect (HsSession *self, const char *host, guint16 port, GError **er
   g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
   g_return_val_if_fail (host != NULL, FALSE);
 
+  if (self->lab != NULL)
+    {
+      mark_busy (self);
+      return hs_lab_network_connect (self->lab, host, port, error);
+    }
   if (self->sim != NULL)
     {
       sim_sync (self);
@@ -1366,6 +1477,11 @@ hs_session_send (HsSession *self, HsSide side, const char *text, GError **error)
   g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
   g_return_val_if_fail (text != NULL, FALSE);
 
+  if (self->lab != NULL)
+    {
+      mark_busy (self);
+      return hs_lab_network_send (self->lab, side, text, error);
+    }
   if (self->sim != NULL)
     {
       sim_sync (self);
@@ -1406,6 +1522,21 @@ end_connection (HsSession *self, HsSide side, HsAppAction action, GError **error
   g_autoptr (GError) local_error = NULL;
   Conn *c;
   gboolean ok;
+
+  if (self->lab != NULL)
+    {
+      mark_busy (self);
+      switch (action)
+        {
+          case HS_APP_ABORT:
+            return hs_lab_network_abort (self->lab, side, error);
+          case HS_APP_SHUTDOWN:
+            return hs_lab_network_shutdown (self->lab, side, error);
+          case HS_APP_CLOSE:
+          default:
+            return hs_lab_network_close (self->lab, side, error);
+        }
+    }
 
   if (self->sim != NULL)
     {
@@ -1502,6 +1633,7 @@ hs_session_refresh (HsSession *self)
       return;
     }
 
+  /* The lab takes the same path: poll_kernel() hands it over. */
   poll_kernel (self);
 }
 
@@ -1573,6 +1705,9 @@ hs_session_is_settled (HsSession *self, char **what)
 {
   g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
 
+  if (self->lab != NULL)
+    return hs_lab_network_is_settled (self->lab, what);
+
   if (self->sim != NULL)
     {
       if (hs_sim_is_idle (self->sim))
@@ -1623,6 +1758,8 @@ hs_session_has_time_wait (HsSession *self)
 {
   g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
 
+  if (self->lab != NULL)
+    return hs_lab_network_has_time_wait (self->lab);
   if (self->sim != NULL)
     return hs_sim_has_time_wait (self->sim);
 
@@ -1636,4 +1773,216 @@ hs_session_has_time_wait (HsSession *self)
           return TRUE;
     }
   return FALSE;
+}
+
+/* The wire's controls, on the lab and the simulated network. */
+
+gboolean
+hs_session_has_wire (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  return self->lab != NULL || self->sim != NULL;
+}
+
+static gboolean
+require_wire (HsSession *self, GError **error)
+{
+  if (hs_session_has_wire (self))
+    return TRUE;
+
+  g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_NO_WIRE,
+                       _ ("Only the lab and the simulated network have a wire to hold, drop or "
+                          "deliver segments on; on the host network segments cannot be held."));
+  return FALSE;
+}
+
+gboolean
+hs_session_get_hold (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  if (self->lab != NULL)
+    return hs_wire_get_mode (hs_lab_network_get_wire (self->lab)) == HS_WIRE_MODE_STEP;
+  if (self->sim != NULL)
+    return hs_sim_get_hold (self->sim);
+  return FALSE;
+}
+
+gboolean
+hs_session_set_hold (HsSession *self, gboolean hold, GError **error)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  if (!require_wire (self, error))
+    return FALSE;
+  if (self->lab != NULL)
+    hs_wire_set_mode (hs_lab_network_get_wire (self->lab),
+                      hold ? HS_WIRE_MODE_STEP : HS_WIRE_MODE_AUTO);
+  else
+    {
+      sim_sync (self);
+      hs_sim_set_hold (self->sim, hold);
+    }
+  mark_busy (self);
+  g_signal_emit (self, signals[CHANGED], 0);
+  return TRUE;
+}
+
+gboolean
+hs_session_drop_next (HsSession *self, GError **error)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  if (!require_wire (self, error))
+    return FALSE;
+  /* As on the simulated wire: the oldest held segment if one waits (the
+   * next to cross), else the next one sent. */
+  if (self->lab != NULL)
+    {
+      HsWire *wire = hs_lab_network_get_wire (self->lab);
+
+      if (hs_wire_get_n_held (wire) > 0)
+        hs_wire_drop (wire, hs_wire_get_held_index (wire, 0));
+      else
+        hs_wire_set_drop_next (wire, TRUE);
+    }
+  else
+    {
+      sim_sync (self);
+      hs_sim_drop_next (self->sim);
+    }
+  g_signal_emit (self, signals[CHANGED], 0);
+  return TRUE;
+}
+
+guint
+hs_session_get_n_held (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), 0);
+
+  if (self->lab != NULL)
+    return hs_wire_get_n_held (hs_lab_network_get_wire (self->lab));
+  if (self->sim != NULL)
+    return hs_sim_get_n_held (self->sim);
+  return 0;
+}
+
+gboolean
+hs_session_deliver (HsSession *self, GError **error)
+{
+  gboolean delivered;
+
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  if (!require_wire (self, error))
+    return FALSE;
+  if (self->lab != NULL)
+    delivered = hs_wire_deliver (hs_lab_network_get_wire (self->lab));
+  else
+    {
+      sim_sync (self);
+      delivered = hs_sim_deliver (self->sim);
+    }
+  if (!delivered)
+    {
+      g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_NO_WIRE,
+                           _ ("No segment is held on the wire, so there is nothing to deliver."));
+      return FALSE;
+    }
+  mark_busy (self);
+  g_signal_emit (self, signals[CHANGED], 0);
+  return TRUE;
+}
+
+gboolean
+hs_session_deliver_segment (HsSession *self, guint index, GError **error)
+{
+  gboolean delivered;
+
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  if (!require_wire (self, error))
+    return FALSE;
+  if (self->lab != NULL)
+    delivered = hs_wire_deliver_index (hs_lab_network_get_wire (self->lab), index);
+  else
+    {
+      sim_sync (self);
+      delivered = hs_sim_deliver_segment (self->sim, index);
+    }
+  if (!delivered)
+    {
+      g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_NO_WIRE,
+                           _ ("That segment is no longer on the wire."));
+      return FALSE;
+    }
+  mark_busy (self);
+  g_signal_emit (self, signals[CHANGED], 0);
+  return TRUE;
+}
+
+gboolean
+hs_session_drop_segment (HsSession *self, guint index, GError **error)
+{
+  gboolean dropped;
+
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  if (!require_wire (self, error))
+    return FALSE;
+  if (self->lab != NULL)
+    dropped = hs_wire_drop (hs_lab_network_get_wire (self->lab), index);
+  else
+    {
+      sim_sync (self);
+      dropped = hs_sim_drop_segment (self->sim, index);
+    }
+  if (!dropped)
+    {
+      g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_NO_WIRE,
+                           _ ("That segment is no longer on the wire."));
+      return FALSE;
+    }
+  mark_busy (self);
+  g_signal_emit (self, signals[CHANGED], 0);
+  return TRUE;
+}
+
+gboolean
+hs_session_deliver_all (HsSession *self, GError **error)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  if (!require_wire (self, error))
+    return FALSE;
+  if (self->lab != NULL)
+    hs_wire_deliver_all (hs_lab_network_get_wire (self->lab));
+  else
+    {
+      sim_sync (self);
+      hs_sim_deliver_all (self->sim);
+    }
+  mark_busy (self);
+  g_signal_emit (self, signals[CHANGED], 0);
+  return TRUE;
+}
+
+void
+hs_session_set_flight_time (HsSession *self, guint flight_time_ms)
+{
+  g_return_if_fail (HS_IS_SESSION (self));
+
+  if (self->lab != NULL)
+    hs_wire_set_flight_time (hs_lab_network_get_wire (self->lab), flight_time_ms);
+  else if (self->sim != NULL)
+    hs_sim_set_flight_time (self->sim, (gint64) flight_time_ms * 1000);
+}
+
+HsWire *
+hs_session_get_wire (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), NULL);
+
+  return self->lab != NULL ? hs_lab_network_get_wire (self->lab) : NULL;
 }

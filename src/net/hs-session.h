@@ -7,6 +7,7 @@
 #include "hs-network.h"
 #include "hs-sim.h"
 #include "hs-trace.h"
+#include "hs-wire.h"
 
 G_BEGIN_DECLS
 
@@ -24,6 +25,8 @@ typedef enum
   HS_SESSION_ERROR_NOT_CONNECTED,
   HS_SESSION_ERROR_BUSY,
   HS_SESSION_ERROR_NETWORK,
+  HS_SESSION_ERROR_UNAVAILABLE,
+  HS_SESSION_ERROR_NO_WIRE,
 } HsSessionError;
 
 GQuark         hs_session_error_quark        (void);
@@ -40,6 +43,10 @@ HsSession     *hs_session_new                (void);
  * session's trace. */
 HsSession     *hs_session_new_for_network    (HsNetworkKind network);
 /* The simulated network of a session on HS_NETWORK_SIM, else NULL. */
+/* Any network: the lab starts its two hosts (and fails, with the reason,
+ * where it cannot run). */
+HsSession     *hs_session_try_new            (HsNetworkKind   network,
+                                              GError        **error);
 HsSim         *hs_session_get_sim            (HsSession *self);
 /* On the simulated network, whether the virtual clock follows the wall
  * clock (TRUE, the default, for the window) or moves only when the caller
@@ -105,6 +112,35 @@ void           hs_session_refresh            (HsSession *self);
  * saying what has not happened yet. */
 gboolean       hs_session_is_settled         (HsSession *self,
                                               char     **what);
+/* The wire's controls, where the network has a wire (lab, sim): Auto or
+ * Step (hold: every segment waits on the wire), drop the next segment,
+ * deliver the oldest held one or one by its trace index, drop a held one,
+ * deliver everything and go back to Auto. On the host network they fail
+ * with HS_SESSION_ERROR_NO_WIRE. */
+gboolean       hs_session_has_wire           (HsSession *self);
+gboolean       hs_session_get_hold           (HsSession *self);
+gboolean       hs_session_set_hold           (HsSession  *self,
+                                              gboolean    hold,
+                                              GError    **error);
+gboolean       hs_session_drop_next          (HsSession  *self,
+                                              GError    **error);
+guint          hs_session_get_n_held         (HsSession *self);
+gboolean       hs_session_deliver            (HsSession  *self,
+                                              GError    **error);
+gboolean       hs_session_deliver_segment    (HsSession  *self,
+                                              guint       index,
+                                              GError    **error);
+gboolean       hs_session_drop_segment       (HsSession  *self,
+                                              guint       index,
+                                              GError    **error);
+gboolean       hs_session_deliver_all        (HsSession  *self,
+                                              GError    **error);
+/* How long a segment takes to cross in Auto mode. */
+void           hs_session_set_flight_time    (HsSession *self,
+                                              guint      flight_time_ms);
+/* The lab's wire (for pcap export), else NULL. */
+HsWire        *hs_session_get_wire           (HsSession *self);
+
 /* TRUE while any socket of the session is in TIME_WAIT. */
 gboolean       hs_session_has_time_wait      (HsSession *self);
 

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
+#include <poll.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -91,6 +92,7 @@ struct _HsWire
   GByteArray *store;       /* raw bytes of every recorded packet */
   GArray *refs;            /* PacketRef, sorted by index */
   GHashTable *connections; /* WireConnection, by unordered 4-tuple */
+  GArray *expected;        /* trace connection ids announced by the application */
   gint64 time_zero;
 
   HsWireStats stats;
@@ -112,6 +114,15 @@ G_DEFINE_FINAL_TYPE (HsWire, hs_wire, G_TYPE_OBJECT)
 static GParamSpec *properties[N_PROPS];
 
 static void reschedule (HsWire *self);
+
+enum
+{
+  RECORDED,
+  DELIVERED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 /* SentSet */
 
@@ -212,7 +223,29 @@ connection_new (HsWire *self, const HsPacket *packet, HsSide sender)
   c->addr[sender] = packet->src;
   c->addr[HS_SIDE_OTHER (sender)] = packet->dst;
   c->wscale[0] = c->wscale[1] = -1;
-  c->id = hs_trace_add_connection (self->trace, &c->addr[HS_SIDE_CLIENT], &c->addr[HS_SIDE_SERVER]);
+  c->id = G_MAXUINT;
+
+  /* The application may have opened this connection in the trace already
+   * (its connect() comes before its SYN): the segments join it. */
+  for (guint i = 0; i < self->expected->len; i++)
+    {
+      guint id = g_array_index (self->expected, guint, i);
+      const HsTraceConnection *tc;
+
+      if (id >= hs_trace_get_n_connections (self->trace))
+        continue;
+      tc = hs_trace_get_connection (self->trace, id);
+      if (hs_address_equal (&tc->client, &c->addr[HS_SIDE_CLIENT]) &&
+          hs_address_equal (&tc->server, &c->addr[HS_SIDE_SERVER]))
+        {
+          c->id = id;
+          g_array_remove_index (self->expected, i);
+          break;
+        }
+    }
+  if (c->id == G_MAXUINT)
+    c->id =
+        hs_trace_add_connection (self->trace, &c->addr[HS_SIDE_CLIENT], &c->addr[HS_SIDE_SERVER]);
   /* Replaces an older connection with the same 4-tuple, if any. */
   g_hash_table_add (self->connections, c);
   return c;
@@ -364,6 +397,10 @@ deliver_nth (HsWire *self, guint nth)
   write_packet (self, packet.target, self->store->data + packet.offset, packet.len);
   if (packet.index != NO_INDEX)
     hs_trace_update_segment_fate (self->trace, packet.index, HS_SEGMENT_FATE_DELIVERED);
+  /* The receiving kernel has taken the packet in by now (a TUN write runs
+   * its receive path before returning): its new state can be read before
+   * its answer is. */
+  g_signal_emit (self, signals[DELIVERED], 0, packet.index, (guint) packet.target);
 }
 
 /* Recording */
@@ -496,6 +533,10 @@ record_segment (HsWire *self, const HsPacket *packet, HsSide host, const guint8 
   if (!immediate && event.fate == HS_SEGMENT_FATE_HELD)
     reschedule (self);
   g_object_thaw_notify (G_OBJECT (self));
+
+  g_signal_emit (self, signals[RECORDED], 0, index, (guint) host);
+  if (immediate)
+    g_signal_emit (self, signals[DELIVERED], 0, index, (guint) HS_SIDE_OTHER (host));
 }
 
 static void
@@ -559,6 +600,21 @@ read_cb (gint fd, GIOCondition condition, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Reads what the kernels have sent, without waiting. */
+static void
+drain_input (HsWire *self)
+{
+  for (HsSide host = HS_SIDE_CLIENT; host <= HS_SIDE_SERVER; host++)
+    for (guint i = 0; i < READ_BUDGET; i++)
+      {
+        gssize len = read (self->fd[host], self->buffer, READ_BUFFER_SIZE);
+
+        if (len <= 0)
+          break;
+        handle_packet (self, host, self->buffer, (gsize) len);
+      }
+}
+
 /* Auto mode's clock */
 
 static gint64
@@ -616,6 +672,7 @@ trace_cleared_cb (HsWire *self, HsTrace *trace)
   flush_held (self);
 
   g_hash_table_remove_all (self->connections);
+  g_array_set_size (self->expected, 0);
   g_byte_array_set_size (self->store, 0);
   g_array_set_size (self->refs, 0);
   self->time_zero = 0;
@@ -662,6 +719,7 @@ hs_wire_finalize (GObject *object)
   g_clear_pointer (&self->refs, g_array_unref);
   g_free (self->held);
   g_free (self->buffer);
+  g_clear_pointer (&self->expected, g_array_unref);
 
   G_OBJECT_CLASS (hs_wire_parent_class)->finalize (object);
 }
@@ -754,6 +812,24 @@ hs_wire_class_init (HsWireClass *klass)
                                                G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * HsWire::recorded:
+   * @index: the trace index of the segment
+   * @host: the HsSide of the host that sent it
+   *
+   * A segment left @host and is in the trace.
+   */
+  signals[RECORDED] = g_signal_new ("recorded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                    NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
+
+  /**
+   * HsWire::delivered:
+   * @index: the trace index of the segment (G_MAXUINT when it has none)
+   * @host: the HsSide of the host it was written to
+   */
+  signals[DELIVERED] = g_signal_new ("delivered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                     NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
 }
 
 static void
@@ -766,6 +842,7 @@ hs_wire_init (HsWire *self)
   self->refs = g_array_sized_new (FALSE, FALSE, sizeof (PacketRef), 1024);
   self->connections = g_hash_table_new_full (wire_connection_hash, wire_connection_equal, NULL,
                                              (GDestroyNotify) wire_connection_free);
+  self->expected = g_array_new (FALSE, FALSE, sizeof (guint));
 }
 
 HsWire *
@@ -960,10 +1037,20 @@ hs_wire_drop (HsWire *self, guint index)
 void
 hs_wire_deliver_all (HsWire *self)
 {
+  guint n;
+
   g_return_if_fail (HS_IS_WIRE (self));
 
-  flush_held (self);
+  /* One at a time, each followed by what its receiver answered, as if they
+   * had arrived one after the other: the answers are recorded in the order
+   * the kernels sent them and fly with the flight time of Auto. */
   hs_wire_set_mode (self, HS_WIRE_MODE_AUTO);
+  n = self->held_len;
+  for (guint i = 0; i < n && self->held_len > 0; i++)
+    {
+      deliver_nth (self, 0);
+      drain_input (self);
+    }
   reschedule (self);
 }
 
@@ -999,4 +1086,28 @@ hs_wire_get_stats (HsWire *self, HsWireStats *stats)
   g_return_if_fail (stats != NULL);
 
   *stats = self->stats;
+}
+
+void
+hs_wire_expect_connection (HsWire *self, guint id)
+{
+  g_return_if_fail (HS_IS_WIRE (self));
+
+  g_array_append_val (self->expected, id);
+}
+
+gboolean
+hs_wire_input_pending (HsWire *self)
+{
+  struct pollfd fds[2];
+
+  g_return_val_if_fail (HS_IS_WIRE (self), FALSE);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      fds[i].fd = self->fd[i];
+      fds[i].events = POLLIN;
+      fds[i].revents = 0;
+    }
+  return poll (fds, 2, 0) > 0;
 }

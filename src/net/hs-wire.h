@@ -113,6 +113,13 @@ gint64        hs_wire_get_time_zero      (HsWire *self);
 void          hs_wire_get_stats          (HsWire      *self,
                                           HsWireStats *stats);
 
+/* Tells the wire that the trace connection @id (whose client and server
+ * addresses are set) is about to appear: its segments join it instead of a
+ * new connection. */
+void          hs_wire_expect_connection  (HsWire *self,
+                                          guint   id);
+/* TRUE when a packet waits to be read from either device. */
+gboolean      hs_wire_input_pending      (HsWire *self);
 /* clang-format on */
 
 G_END_DECLS
