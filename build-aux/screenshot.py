@@ -75,6 +75,10 @@ def main():
     parser.add_argument("--height", type=int, default=1080)
     parser.add_argument("--present", action="store_true",
                         help="switch to presentation mode before the lesson")
+    parser.add_argument("--network", default="host", choices=["auto", "host", "lab", "sim"])
+    parser.add_argument("--buttons",
+                        help="comma-separated accessible names of the buttons to press, "
+                             "instead of the lesson (e.g. Listen,Step,Connect,Deliver)")
     parser.add_argument("--labels", default="symbolic",
                         choices=["symbolic", "relative", "absolute"])
     args = parser.parse_args()
@@ -88,7 +92,8 @@ def main():
         f.write("[io/github/tcplab/Handshake]\n"
                 f"window-width={args.width}\nwindow-height={args.height}\n"
                 f"font-scale={args.scale}\n"
-                f"label-style='{args.labels}'\n")
+                f"label-style='{args.labels}'\n"
+                f"network='{args.network}'\n")
 
     env = dict(os.environ)
     env.update({
@@ -107,6 +112,8 @@ def main():
             "handshake", os.environ.get("HANDSHAKE_LOCALEDIR"),
             languages=[args.lang.split(".")[0]], fallback=True)
         steps = LESSON[:args.steps]
+        if args.buttons:
+            steps = [(name, "push button") for name in args.buttons.split(",")]
         if args.present:
             # Presentation mode hides the controls: press them first, then
             # present while the animation plays.

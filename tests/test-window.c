@@ -85,6 +85,7 @@ test_connect_and_close (void)
 
   /* Port 0: the kernel picks a free port, so the test never collides. */
   g_settings_set_value (settings, "listen-port", g_variant_new_uint16 (0));
+  g_settings_set_string (settings, "network", "host");
 
   window = hs_window_new (NULL);
   gtk_window_present (GTK_WINDOW (window));
@@ -181,6 +182,76 @@ test_presentation (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+has_held (HsSession *session)
+{
+  return hs_session_get_n_held (session) > 0;
+}
+
+static void
+wait_held (HsWindow *window)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  while (!has_held (hs_window_get_session (window)))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for a segment on the wire");
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+/* Switching to the simulated network makes a new session with a wire; in
+ * Step mode the clicker's "next" delivers the held segment. */
+static void
+test_network_and_wire (void)
+{
+  g_autoptr (GSettings) settings = g_settings_new (APP_ID);
+  HsWindow *window;
+  HsSession *session;
+  GtkDropDown *dropdown;
+  guint n_held;
+
+  g_settings_set_string (settings, "network", "host");
+  g_settings_set_value (settings, "listen-port", g_variant_new_uint16 (5005));
+  g_settings_set_value (settings, "connect-port", g_variant_new_uint16 (5005));
+  window = hs_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_false (hs_session_has_wire (hs_window_get_session (window)));
+
+  dropdown = g_object_get_data (G_OBJECT (window), "hs-network-dropdown");
+  g_assert_nonnull (dropdown);
+  gtk_drop_down_set_selected (dropdown, HS_NETWORK_SIM);
+  session = hs_window_get_session (window);
+  g_assert_cmpint (hs_session_get_network (session), ==, HS_NETWORK_SIM);
+  g_assert_true (hs_session_has_wire (session));
+  g_assert_cmpstr (hs_trace_get_network (hs_session_get_trace (session)), ==, "sim");
+
+  g_assert_true (hs_session_set_hold (session, TRUE, NULL));
+  activate (window, "server.listen");
+  activate (window, "client.connect");
+  wait_held (window);
+  n_held = hs_session_get_n_held (session);
+
+  /* Right / Page Down / Space: the SYN arrives, the SYN-ACK waits. */
+  activate (window, "playback.step-forward");
+  wait_held (window);
+  g_assert_cmpuint (hs_session_get_n_held (session), ==, n_held);
+  g_assert_cmpint (hs_sim_get_state (hs_session_get_sim (session), hs_session_get_current (session),
+                                     HS_SIDE_SERVER),
+                   ==, HS_TCP_STATE_SYN_RECEIVED);
+
+  activate (window, "wire.deliver-all");
+  g_assert_false (hs_session_get_hold (session));
+  wait_settled (window);
+  g_assert_cmpint (hs_sim_get_state (hs_session_get_sim (session), hs_session_get_current (session),
+                                     HS_SIDE_CLIENT),
+                   ==, HS_TCP_STATE_ESTABLISHED);
+
+  g_settings_set_string (settings, "network", "host");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -195,6 +266,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/ui/window/connect-and-close", test_connect_and_close);
   g_test_add_func ("/ui/window/presentation", test_presentation);
+  g_test_add_func ("/ui/window/network-and-wire", test_network_and_wire);
 
   return g_test_run ();
 }

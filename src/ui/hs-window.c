@@ -46,8 +46,15 @@ struct _HsWindow
   GtkWidget *side_scroller;
   GtkWidget *blank;
 
+  GtkDropDown *network_dropdown;
+  GtkWidget *wire_group;
+  GtkLabel *held_label;
+  GtkToggleButton *auto_button;
+  GtkToggleButton *step_button;
+
   gboolean presenting;
   GtkFileChooserNative *export_dialog;
+  GBinding *show_all_binding;
 };
 
 enum
@@ -106,6 +113,25 @@ update_actions (HsWindow *self)
   gtk_button_set_label (GTK_BUTTON (self->listen_button), listening ? _ ("Stop") : _ ("Listen"));
   gtk_widget_set_sensitive (GTK_WIDGET (self->listen_address_entry), !listening);
   gtk_widget_set_sensitive (GTK_WIDGET (self->listen_port_spin), !listening);
+
+  /* The wire's controls, on the networks that have one. */
+  {
+    gboolean has_wire = hs_session_has_wire (session);
+    gboolean hold = hs_session_get_hold (session);
+    guint n_held = hs_session_get_n_held (session);
+    g_autofree char *held = NULL;
+
+    gtk_widget_set_visible (self->wire_group, has_wire);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "wire.drop-next", has_wire);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "wire.deliver", n_held > 0);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "wire.deliver-all", n_held > 0 || hold);
+    if (gtk_toggle_button_get_active (self->step_button) != hold)
+      gtk_toggle_button_set_active (hold ? self->step_button : self->auto_button, TRUE);
+    held = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u segment on the wire",
+                                         "%u segments on the wire", n_held),
+                            n_held);
+    gtk_label_set_label (self->held_label, held);
+  }
 }
 
 static void
@@ -271,7 +297,18 @@ playback_action (GtkWidget *widget, const char *action_name, GVariant *parameter
   if (g_str_equal (action_name, "playback.toggle"))
     hs_playback_set_playing (playback, !hs_playback_get_playing (playback));
   else if (g_str_equal (action_name, "playback.step-forward"))
-    hs_playback_step_forward (playback);
+    {
+      /* A segment waiting on the wire is the next step of the lesson: the
+       * clicker delivers it; otherwise it advances the playback. */
+      if (hs_session_get_n_held (self->session) > 0)
+        {
+          hs_playback_go_live (playback);
+          hs_session_deliver (self->session, NULL);
+          update_actions (self);
+        }
+      else
+        hs_playback_step_forward (playback);
+    }
   else if (g_str_equal (action_name, "playback.step-back"))
     hs_playback_step_back (playback);
   else if (g_str_equal (action_name, "playback.start"))
@@ -324,12 +361,15 @@ label_style_changed_cb (HsWindow *self)
                 (int) gtk_drop_down_get_selected (self->label_style_dropdown), NULL);
 }
 
+static void update_flight_time (HsWindow *self);
+
 static void
 speed_changed_cb (HsWindow *self)
 {
   guint i = MIN (gtk_drop_down_get_selected (self->speed_dropdown), G_N_ELEMENTS (speeds) - 1);
 
   g_object_set (self->playback, "speed", speeds[i], NULL);
+  update_flight_time (self);
 }
 
 static void
@@ -340,6 +380,21 @@ update_title (HsWindow *self)
                                                hs_network_kind_get_description (network));
 
   adw_window_title_set_subtitle (self->window_title, subtitle);
+
+  /* Say why the lab is not offered, where it is not. */
+  {
+    g_autofree char *reason = hs_network_kind_unavailable_reason (HS_NETWORK_LAB);
+    g_autofree char *tooltip = NULL;
+
+    if (reason != NULL)
+      tooltip = g_strdup_printf (_ ("Which network the client and the server use. The lab "
+                                    "network is not available here: %s"),
+                                 reason);
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->network_dropdown),
+                                 tooltip != NULL
+                                     ? tooltip
+                                     : _ ("Which network the client and the server use"));
+  }
 }
 
 static void
@@ -515,6 +570,74 @@ export_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 }
 
 static void
+wire_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HsWindow *self = HS_WINDOW (widget);
+  g_autoptr (GError) error = NULL;
+  gboolean ok = TRUE;
+
+  hs_playback_go_live (self->playback);
+  if (g_str_equal (action_name, "wire.drop-next"))
+    ok = hs_session_drop_next (self->session, &error);
+  else if (g_str_equal (action_name, "wire.deliver"))
+    ok = hs_session_deliver (self->session, &error);
+  else if (g_str_equal (action_name, "wire.deliver-all"))
+    ok = hs_session_deliver_all (self->session, &error);
+
+  if (!ok)
+    toast_error (self, error);
+  update_actions (self);
+}
+
+static void
+step_toggled_cb (HsWindow *self)
+{
+  gboolean hold = gtk_toggle_button_get_active (self->step_button);
+  g_autoptr (GError) error = NULL;
+
+  if (hold == hs_session_get_hold (self->session) || !hs_session_has_wire (self->session))
+    return;
+  if (!hs_session_set_hold (self->session, hold, &error))
+    toast_error (self, error);
+  update_actions (self);
+}
+
+/* Auto's flight time follows the speed control, within what keeps a
+ * handshake's round trip under the kernel's 1 s initial RTO. */
+static void
+update_flight_time (HsWindow *self)
+{
+  double speed = hs_playback_get_speed (self->playback);
+
+  hs_session_set_flight_time (self->session, (guint) CLAMP (300.0 / speed, 75.0, 450.0));
+}
+
+static void set_session (HsWindow *self, HsSession *session);
+
+static void
+network_selected_cb (HsWindow *self)
+{
+  HsNetworkKind kind = gtk_drop_down_get_selected (self->network_dropdown);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HsSession) session = NULL;
+
+  if (self->session != NULL && kind == hs_session_get_network (self->session))
+    return;
+
+  session = hs_session_try_new (kind, &error);
+  if (session == NULL)
+    {
+      toast_error (self, error);
+      /* Back to the network in use. */
+      gtk_drop_down_set_selected (self->network_dropdown, hs_session_get_network (self->session));
+      return;
+    }
+
+  g_settings_set_string (self->settings, "network", hs_network_kind_to_string (kind));
+  set_session (self, session);
+}
+
+static void
 hs_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   HsWindow *self = HS_WINDOW (object);
@@ -604,6 +727,17 @@ hs_window_class_init (HsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HsWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, side_scroller);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, blank);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, network_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, wire_group);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, held_label);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, auto_button);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, step_button);
+
+  gtk_widget_class_install_action (widget_class, "wire.drop-next", NULL, wire_action);
+  gtk_widget_class_install_action (widget_class, "wire.deliver", NULL, wire_action);
+  gtk_widget_class_install_action (widget_class, "wire.deliver-all", NULL, wire_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_space, 0, "playback.step-forward",
+                                       NULL);
 
   gtk_widget_class_install_property_action (widget_class, "view.presentation", "presenting");
   gtk_widget_class_install_action (widget_class, "view.leave-presentation", NULL,
@@ -649,24 +783,98 @@ hs_window_class_init (HsWindowClass *klass)
                                        "client.connect", NULL);
 }
 
+/* Everything that follows the session: a new network is a new session, with
+ * its own trace, socket table and wire. */
+static void
+set_session (HsWindow *self, HsSession *session)
+{
+  HsTrace *trace = hs_session_get_trace (session);
+
+  if (self->session != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->session, self);
+      g_signal_handlers_disconnect_by_data (hs_session_get_trace (self->session), self);
+    }
+  if (self->playback != NULL)
+    g_signal_handlers_disconnect_by_data (self->playback, self);
+  if (self->show_all_binding != NULL)
+    g_binding_unbind (self->show_all_binding);
+  self->show_all_binding = NULL;
+
+  g_set_object (&self->session, session);
+  self->narrated = G_MAXUINT;
+
+  hs_canvas_set_trace (self->canvas, trace);
+  self->playback = hs_canvas_get_playback (self->canvas);
+  hs_socket_table_set_model (self->socket_table, hs_session_get_sockets (session));
+  self->show_all_binding = g_object_bind_property (self->show_all_switch, "active", session,
+                                                   "show-all", G_BINDING_SYNC_CREATE);
+
+  g_signal_connect_object (session, "error", G_CALLBACK (session_error_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "changed", G_CALLBACK (update_actions), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "notify::listening", G_CALLBACK (update_actions), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->playback, "changed", G_CALLBACK (update_narration), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->playback, "notify::playing", G_CALLBACK (update_narration), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (trace, "event-changed", G_CALLBACK (trace_event_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  if (gtk_drop_down_get_selected (self->network_dropdown) != hs_session_get_network (session))
+    gtk_drop_down_set_selected (self->network_dropdown, hs_session_get_network (session));
+
+  speed_changed_cb (self);
+  update_title (self);
+  update_table_source (self);
+  update_actions (self);
+  update_narration (self);
+  gtk_label_set_label (self->narration_label,
+                       _ ("Press Listen, then Connect, and watch the three-way handshake."));
+}
+
+/* The network of the last lesson; the lab where it can run, else the host
+ * network ("auto"). */
+static HsSession *
+initial_session (HsWindow *self)
+{
+  g_autofree char *name = g_settings_get_string (self->settings, "network");
+  g_autofree char *reason = NULL;
+  g_autoptr (GError) error = NULL;
+  HsNetworkKind kind = HS_NETWORK_HOST;
+  HsSession *session;
+
+  if (g_str_equal (name, "auto"))
+    {
+      reason = hs_network_kind_unavailable_reason (HS_NETWORK_LAB);
+      kind = reason == NULL ? HS_NETWORK_LAB : HS_NETWORK_HOST;
+    }
+  else
+    hs_network_kind_parse (name, &kind);
+
+  session = hs_session_try_new (kind, &error);
+  if (session == NULL)
+    {
+      /* The lab did not start after all: say so once, then teach on the
+       * host network. */
+      toast_error (self, error);
+      session = hs_session_new ();
+    }
+  return session;
+}
+
 static void
 hs_window_init (HsWindow *self)
 {
-  HsTrace *trace;
-
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->narrated = G_MAXUINT;
   self->settings = g_settings_new (APP_ID);
-  self->session = hs_session_new ();
-  trace = hs_session_get_trace (self->session);
 
   self->canvas = HS_CANVAS (hs_canvas_new ());
-  hs_canvas_set_trace (self->canvas, trace);
-  self->playback = hs_canvas_get_playback (self->canvas);
   gtk_scrolled_window_set_child (self->canvas_scroller, GTK_WIDGET (self->canvas));
-
-  hs_socket_table_set_model (self->socket_table, hs_session_get_sockets (self->session));
 
   g_settings_bind (self->settings, "listen-address", self->listen_address_entry, "text",
                    G_SETTINGS_BIND_DEFAULT);
@@ -697,35 +905,24 @@ hs_window_init (HsWindow *self)
   g_settings_bind_with_mapping (self->settings, "speed", self->speed_dropdown, "selected",
                                 G_SETTINGS_BIND_DEFAULT, speed_get_mapping, speed_set_mapping, NULL,
                                 NULL);
-  g_object_bind_property (self->show_all_switch, "active", self->session, "show-all",
-                          G_BINDING_SYNC_CREATE);
 
   g_signal_connect_object (self->label_style_dropdown, "notify::selected",
                            G_CALLBACK (label_style_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->speed_dropdown, "notify::selected", G_CALLBACK (speed_changed_cb),
                            self, G_CONNECT_SWAPPED);
   label_style_changed_cb (self);
-  speed_changed_cb (self);
 
   g_signal_connect_object (self->listen_button, "toggled", G_CALLBACK (listen_toggled_cb), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->session, "error", G_CALLBACK (session_error_cb), self,
+  g_signal_connect_object (self->step_button, "toggled", G_CALLBACK (step_toggled_cb), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->session, "changed", G_CALLBACK (update_actions), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->session, "notify::listening", G_CALLBACK (update_actions), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->playback, "changed", G_CALLBACK (update_narration), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->playback, "notify::playing", G_CALLBACK (update_narration), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (trace, "event-changed", G_CALLBACK (trace_event_changed_cb), self,
-                           G_CONNECT_SWAPPED);
+  gtk_toggle_button_set_active (self->auto_button, TRUE);
 
-  update_title (self);
-  update_table_source (self);
-  update_actions (self);
-  update_narration (self);
+  /* For tests that pick a network as a user does. */
+  g_object_set_data (G_OBJECT (self), "hs-network-dropdown", self->network_dropdown);
+  set_session (self, initial_session (self));
+  g_signal_connect_object (self->network_dropdown, "notify::selected",
+                           G_CALLBACK (network_selected_cb), self, G_CONNECT_SWAPPED);
 }
 
 HsWindow *
