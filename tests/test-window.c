@@ -233,8 +233,25 @@ test_network_and_wire (void)
   wait_held (window);
   n_held = hs_session_get_n_held (session);
 
-  /* Right / Page Down / Space: the SYN arrives, the SYN-ACK waits. */
-  activate (window, "playback.step-forward");
+  /* A click on the held SYN delivers it ("deliver this"); the SYN-ACK
+   * then waits in its turn. */
+  {
+    HsTrace *trace = hs_session_get_trace (session);
+    guint syn = G_MAXUINT;
+
+    for (guint i = 0; i < hs_trace_get_n_events (trace); i++)
+      {
+        const HsEvent *e = hs_trace_get_event (trace, i);
+
+        if (e->kind == HS_EVENT_SEGMENT && e->flags == HS_TCP_SYN &&
+            e->fate == HS_SEGMENT_FATE_HELD)
+          syn = i;
+      }
+    g_assert_cmpuint (syn, !=, G_MAXUINT);
+    g_signal_emit_by_name (hs_window_get_canvas (window), "segment-clicked", syn,
+                           GDK_BUTTON_PRIMARY);
+    g_assert_cmpint (hs_trace_get_event (trace, syn)->fate, ==, HS_SEGMENT_FATE_DELIVERED);
+  }
   wait_held (window);
   g_assert_cmpuint (hs_session_get_n_held (session), ==, n_held);
   g_assert_cmpint (hs_sim_get_state (hs_session_get_sim (session), hs_session_get_current (session),

@@ -66,6 +66,14 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (HsCanvas,
 
 static GParamSpec *properties[N_PROPS];
 
+enum
+{
+  SEGMENT_CLICKED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static gboolean tick_cb (GtkWidget *widget, GdkFrameClock *frame_clock, gpointer user_data);
 
 static HsDiagramPalette
@@ -551,6 +559,15 @@ hs_canvas_class_init (HsCanvasClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /**
+   * HsCanvas::segment-clicked:
+   * @index: the trace index of the segment whose arrow was clicked
+   * @button: the mouse button (1 primary, 3 secondary)
+   */
+  signals[SEGMENT_CLICKED] =
+      g_signal_new ("segment-clicked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
+
   g_object_class_override_property (object_class, PROP_HADJUSTMENT, "hadjustment");
   g_object_class_override_property (object_class, PROP_VADJUSTMENT, "vadjustment");
   g_object_class_override_property (object_class, PROP_HSCROLL_POLICY, "hscroll-policy");
@@ -560,9 +577,68 @@ hs_canvas_class_init (HsCanvasClass *klass)
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
 
+/* The segment whose arrow (as far as it has travelled) passes near
+ * (@x, @y) in widget coordinates, or G_MAXUINT. */
+static guint
+segment_at (HsCanvas *self, double x, double y)
+{
+  double cy = y + (self->vadjustment != NULL ? gtk_adjustment_get_value (self->vadjustment) : 0);
+  double tolerance = 18.0 * MAX (self->font_scale, 1.0);
+  guint n_visible;
+  guint first, end;
+  guint best = G_MAXUINT;
+  double best_d = tolerance;
+
+  if (self->trace == NULL || self->playback == NULL ||
+      !hs_diagram_layout_find_range (self->layout, cy - tolerance, cy + tolerance, &first, &end))
+    return G_MAXUINT;
+
+  n_visible = hs_playback_get_n_visible (self->playback);
+  for (guint i = first; i < end && i < n_visible; i++)
+    {
+      const HsDiagramItem *item = hs_diagram_layout_get_item (self->layout, i);
+      double x1, y1, dx, dy, t, px, py, d;
+
+      if (item->kind != HS_EVENT_SEGMENT)
+        continue;
+
+      /* The part of the arrow drawn so far: a held packet stops midway. */
+      x1 = item->x_from + (item->x_to - item->x_from) * item->reach;
+      y1 = item->y_from + (item->y_to - item->y_from) * item->reach;
+      dx = x1 - item->x_from;
+      dy = y1 - item->y_from;
+      t = (dx * dx + dy * dy) > 0
+              ? CLAMP (((x - item->x_from) * dx + (cy - item->y_from) * dy) / (dx * dx + dy * dy),
+                       0.0, 1.0)
+              : 0.0;
+      px = item->x_from + t * dx;
+      py = item->y_from + t * dy;
+      d = hypot (x - px, cy - py);
+      if (d < best_d)
+        {
+          best_d = d;
+          best = i;
+        }
+    }
+
+  return best;
+}
+
+static void
+click_released_cb (GtkGestureClick *gesture, int n_press, double x, double y, HsCanvas *self)
+{
+  guint index = segment_at (self, x, y);
+  guint button = gtk_gesture_single_get_current_button (GTK_GESTURE_SINGLE (gesture));
+
+  if (index != G_MAXUINT)
+    g_signal_emit (self, signals[SEGMENT_CLICKED], 0, index, button);
+}
+
 static void
 hs_canvas_init (HsCanvas *self)
 {
+  GtkGesture *click;
+
   AdwStyleManager *style = adw_style_manager_get_default ();
 
   self->layout = hs_diagram_layout_new ();
@@ -579,6 +655,11 @@ hs_canvas_init (HsCanvas *self)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (style, "notify::high-contrast", G_CALLBACK (style_changed_cb), self,
                            G_CONNECT_SWAPPED);
+
+  click = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), 0);
+  g_signal_connect (click, "released", G_CALLBACK (click_released_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
 
   hs_canvas_set_trace (self, NULL);
 }

@@ -55,6 +55,11 @@ void              hs_canvas_set_follow      (HsCanvas *self,
 
 /* The layout behind the drawing, for tests. */
 HsDiagramLayout  *hs_canvas_get_layout      (HsCanvas *self);
+
+/* ::segment-clicked (guint index, guint button) is emitted when the user
+ * clicks an arrow, as far as it has travelled (a held packet stops midway):
+ * on the lab and simulated networks a click delivers a held segment, a
+ * secondary click drops it. */
 /* clang-format on */
 
 G_END_DECLS

@@ -9,8 +9,10 @@
 #include "hs-diagram.h"
 #include "hs-labels.h"
 #include "hs-narration.h"
+#include "hs-pcap.h"
 #include "hs-playback.h"
 #include "hs-socket-table.h"
+#include "hs-trace-format.h"
 #include "hs-window.h"
 
 struct _HsWindow
@@ -51,6 +53,7 @@ struct _HsWindow
   GtkLabel *held_label;
   GtkToggleButton *auto_button;
   GtkToggleButton *step_button;
+  GtkLabel *sockets_heading;
 
   gboolean presenting;
   GtkFileChooserNative *export_dialog;
@@ -402,7 +405,19 @@ update_table_source (HsWindow *self)
 {
   const char *source = hs_session_get_table_source (self->session);
 
-  if (g_strcmp0 (source, "netlink") == 0)
+  gtk_label_set_label (self->sockets_heading, g_strcmp0 (source, "model") == 0
+                                                  ? _ ("Sockets (simulated)")
+                                                  : _ ("Sockets in the kernel"));
+
+  if (g_strcmp0 (source, "model") == 0)
+    gtk_label_set_label (self->table_source_label,
+                         _ ("Simulated: the model's sockets, not the kernel's."));
+  else if (g_strcmp0 (source, "netlink") == 0 &&
+           hs_session_get_network (self->session) == HS_NETWORK_LAB)
+    gtk_label_set_label (self->table_source_label,
+                         _ ("Read from the two lab hosts' kernels with NETLINK_SOCK_DIAG, as ss "
+                            "does; Side says which host."));
+  else if (g_strcmp0 (source, "netlink") == 0)
     gtk_label_set_label (self->table_source_label,
                          _ ("Read from the kernel with NETLINK_SOCK_DIAG, as ss does."));
   else
@@ -510,6 +525,37 @@ export_response_cb (HsWindow *self, int response, GtkFileChooserNative *dialog)
 
   /* The file name says the format; without a known ending, SVG. */
   basename = g_ascii_strdown (g_file_peek_path (file), -1);
+  if (g_str_has_suffix (basename, ".jsonl") || g_str_has_suffix (basename, ".pcap"))
+    {
+      gboolean ok;
+
+      if (g_str_has_suffix (basename, ".jsonl"))
+        {
+          g_autofree char *text = hs_trace_format_jsonl (hs_session_get_trace (self->session));
+
+          ok = g_file_set_contents (path, text, -1, &error);
+        }
+      else if (hs_session_get_wire (self->session) == NULL)
+        {
+          g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _ ("Only the lab network captures packets: a pcap file needs the "
+                                  "lab."));
+          ok = FALSE;
+        }
+      else
+        ok = hs_pcap_write (hs_session_get_wire (self->session), path, NULL, &error);
+
+      if (!ok)
+        toast_error (self, error);
+      else
+        {
+          g_autofree char *display = g_filename_display_basename (path);
+          g_autofree char *message = g_strdup_printf (_ ("Trace exported to %s"), display);
+
+          toast (self, message);
+        }
+      goto out;
+    }
   if (g_str_has_suffix (basename, ".pdf"))
     format = "pdf";
   else if (g_str_has_suffix (basename, ".png"))
@@ -564,6 +610,13 @@ export_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->export_dialog), filter);
   g_object_unref (filter);
 
+  filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _ ("Trace: JSON Lines or pcap (lab)"));
+  gtk_file_filter_add_suffix (filter, "jsonl");
+  gtk_file_filter_add_suffix (filter, "pcap");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->export_dialog), filter);
+  g_object_unref (filter);
+
   g_signal_connect_object (self->export_dialog, "response", G_CALLBACK (export_response_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->export_dialog));
@@ -584,6 +637,28 @@ wire_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   else if (g_str_equal (action_name, "wire.deliver-all"))
     ok = hs_session_deliver_all (self->session, &error);
 
+  if (!ok)
+    toast_error (self, error);
+  update_actions (self);
+}
+
+/* "Drop this" and "deliver this": a click on a packet held on the wire. */
+static void
+segment_clicked_cb (HsWindow *self, guint index, guint button)
+{
+  HsTrace *trace = hs_session_get_trace (self->session);
+  g_autoptr (GError) error = NULL;
+  gboolean ok;
+
+  if (!hs_session_has_wire (self->session) || index >= hs_trace_get_n_events (trace) ||
+      hs_trace_get_event (trace, index)->fate != HS_SEGMENT_FATE_HELD)
+    return;
+
+  hs_playback_go_live (self->playback);
+  if (button == GDK_BUTTON_SECONDARY)
+    ok = hs_session_drop_segment (self->session, index, &error);
+  else
+    ok = hs_session_deliver_segment (self->session, index, &error);
   if (!ok)
     toast_error (self, error);
   update_actions (self);
@@ -732,6 +807,7 @@ hs_window_class_init (HsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HsWindow, held_label);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, auto_button);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, step_button);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, sockets_heading);
 
   gtk_widget_class_install_action (widget_class, "wire.drop-next", NULL, wire_action);
   gtk_widget_class_install_action (widget_class, "wire.deliver", NULL, wire_action);
@@ -915,6 +991,8 @@ hs_window_init (HsWindow *self)
   g_signal_connect_object (self->listen_button, "toggled", G_CALLBACK (listen_toggled_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->step_button, "toggled", G_CALLBACK (step_toggled_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->canvas, "segment-clicked", G_CALLBACK (segment_clicked_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_toggle_button_set_active (self->auto_button, TRUE);
 
