@@ -28,14 +28,15 @@ test_full (void)
                      "hold\n"
                      "deliver\n"
                      "deliver all\n"
-                     "stop\n";
+                     "stop\n"
+                     "open both 40000 5005\n";
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) steps = hs_scenario_parse (text, &error);
   const HsStep *s;
 
   g_assert_no_error (error);
   g_assert_nonnull (steps);
-  g_assert_cmpuint (steps->len, ==, 19);
+  g_assert_cmpuint (steps->len, ==, 20);
 
   s = g_ptr_array_index (steps, 0);
   g_assert_cmpint (s->kind, ==, HS_STEP_NETWORK);
@@ -87,6 +88,10 @@ test_full (void)
   g_assert_cmpint (((HsStep *) g_ptr_array_index (steps, 16))->kind, ==, HS_STEP_DELIVER);
   g_assert_cmpint (((HsStep *) g_ptr_array_index (steps, 17))->kind, ==, HS_STEP_DELIVER_ALL);
   g_assert_cmpint (((HsStep *) g_ptr_array_index (steps, 18))->kind, ==, HS_STEP_STOP);
+  s = g_ptr_array_index (steps, 19);
+  g_assert_cmpint (s->kind, ==, HS_STEP_OPEN_BOTH);
+  g_assert_cmpuint (s->port, ==, 40000);
+  g_assert_cmpuint (s->port2, ==, 5005);
 }
 
 static void
@@ -110,6 +115,8 @@ test_errors (void)
     { "connect 5005\n", "HOST:PORT" },
     { "connect ::1:80\n", "[::1]" },
     { "drop everything\n", "drop next" },
+    { "open both 0 5005\n", "not 0" },
+    { "open client 1 2\n", "open both" },
     { "\xff\xfe\n", "UTF-8" },
   };
 

@@ -12,8 +12,9 @@
 G_DEFINE_QUARK (hs - scenario - error - quark, hs_scenario_error)
 
 static const char *const step_names[] = {
-  "network", "listen", "stop",           "connect",   "send", "close",   "shutdown",
-  "abort",   "wait",   "wait time-wait", "drop next", "hold", "deliver", "deliver all",
+  "network",   "listen",   "stop",    "connect",     "send",
+  "close",     "shutdown", "abort",   "wait",        "wait time-wait",
+  "drop next", "hold",     "deliver", "deliver all", "open both",
 };
 
 const char *
@@ -318,6 +319,27 @@ parse_line (GPtrArray *words, guint line, GError **error)
           return NULL;
         }
       step->kind = arg != NULL ? HS_STEP_DELIVER_ALL : HS_STEP_DELIVER;
+    }
+  else if (g_ascii_strcasecmp (command, "open") == 0)
+    {
+      /* Both applications call connect() at once, each from its own fixed
+       * port to the other's: RFC 9293's simultaneous open. */
+      if (!expect_words (words, 4, 4, line, "open both CLIENT_PORT SERVER_PORT", error))
+        return NULL;
+      if (g_ascii_strcasecmp (arg, "both") != 0)
+        {
+          fail (error, line, _ ("write it as “%s”"), "open both CLIENT_PORT SERVER_PORT");
+          return NULL;
+        }
+      if (!parse_port (g_ptr_array_index (words, 2), line, &step->port, error) ||
+          !parse_port (g_ptr_array_index (words, 3), line, &step->port2, error))
+        return NULL;
+      if (step->port == 0 || step->port2 == 0)
+        {
+          fail (error, line, _ ("a simultaneous open needs both ports fixed, not 0"));
+          return NULL;
+        }
+      step->kind = HS_STEP_OPEN_BOTH;
     }
   else
     {

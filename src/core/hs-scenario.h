@@ -26,6 +26,7 @@ typedef enum
   HS_STEP_HOLD,           /* hold */
   HS_STEP_DELIVER,        /* deliver */
   HS_STEP_DELIVER_ALL,    /* deliver all */
+  HS_STEP_OPEN_BOTH,      /* open both PORT PORT: simultaneous open; port, port2 */
 } HsStepKind;
 
 typedef struct
@@ -35,6 +36,7 @@ typedef struct
   HsSide side;
   char *text;
   guint16 port;
+  guint16 port2;
   gint64 duration_us;
 } HsStep;
 

@@ -29,8 +29,8 @@ typedef struct
   gboolean aborted[2];
   guint64 sent[2];     /* bytes the application of each side wrote */
   guint64 received[2]; /* bytes the application of each side read */
-  GSocket *pending;    /* the client's socket while connect() is in flight */
-  GSource *connect_source;
+  GSocket *pending[2]; /* a socket whose connect() is in flight */
+  GSource *connect_source[2];
   char *target;
 } Conn;
 
@@ -69,12 +69,15 @@ conn_free (Conn *c)
                                               c);
         g_clear_object (&c->endpoint[i]);
       }
-  if (c->connect_source != NULL)
+  for (guint i = 0; i < 2; i++)
     {
-      g_source_destroy (c->connect_source);
-      g_source_unref (c->connect_source);
+      if (c->connect_source[i] != NULL)
+        {
+          g_source_destroy (c->connect_source[i]);
+          g_source_unref (c->connect_source[i]);
+        }
+      g_clear_object (&c->pending[i]);
     }
-  g_clear_object (&c->pending);
   g_free (c->target);
   g_free (c);
 }
@@ -155,27 +158,33 @@ record_state (HsLabNetwork *self, Conn *c, HsSide side, const HsSocketRow *row)
   g_signal_emit (self, signals[CHANGED], 0);
 }
 
+static void poll_conn_side (HsLabNetwork *self, Conn *c, HsSide side);
+
 static void
 poll_conn (HsLabNetwork *self, Conn *c)
 {
   for (HsSide side = HS_SIDE_CLIENT; side <= HS_SIDE_SERVER; side++)
-    {
-      HsSockDiag *diag = hs_lab_get_sock_diag (self->lab, side);
-      const HsAddress *local = side == HS_SIDE_CLIENT ? &c->client : &c->server;
-      const HsAddress *remote = side == HS_SIDE_CLIENT ? &c->server : &c->client;
-      g_autoptr (GError) error = NULL;
-      HsSocketRow row;
+    poll_conn_side (self, c, side);
+}
 
-      if (c->gone[side] || diag == NULL)
-        continue;
+static void
+poll_conn_side (HsLabNetwork *self, Conn *c, HsSide side)
+{
+  HsSockDiag *diag = hs_lab_get_sock_diag (self->lab, side);
+  const HsAddress *local = side == HS_SIDE_CLIENT ? &c->client : &c->server;
+  const HsAddress *remote = side == HS_SIDE_CLIENT ? &c->server : &c->client;
+  g_autoptr (GError) error = NULL;
+  HsSocketRow row;
 
-      if (hs_sock_diag_lookup (diag, local, remote, &row, &error))
-        record_state (self, c, side, &row);
-      else if (error == NULL)
-        record_state (self, c, side, NULL);
-      else
-        g_debug ("Lab lookup failed: %s", error->message);
-    }
+  if (c->gone[side] || diag == NULL)
+    return;
+
+  if (hs_sock_diag_lookup (diag, local, remote, &row, &error))
+    record_state (self, c, side, &row);
+  else if (error == NULL)
+    record_state (self, c, side, NULL);
+  else
+    g_debug ("Lab lookup failed: %s", error->message);
 }
 
 static void
@@ -220,7 +229,13 @@ static void
 wire_activity_cb (HsLabNetwork *self, guint index, guint host)
 {
   self->last_wire_us = g_get_monotonic_time ();
-  hs_lab_network_poll (self);
+
+  /* Only the host the segment left or reached has news: reading the other
+   * now would record a state whose own segment the wire has not read yet. */
+  if (host == HS_SIDE_SERVER)
+    poll_listener (self);
+  for (guint i = 0; i < self->conns->len; i++)
+    poll_conn_side (self, g_ptr_array_index (self->conns, i), (HsSide) host);
 }
 
 /* Endpoints */
@@ -310,15 +325,15 @@ server_accepted_cb (HsServer *server, HsEndpoint *endpoint, const HsPacket *syn,
 /* Connecting */
 
 static void
-connect_failed (HsLabNetwork *self, Conn *c, const GError *error)
+connect_failed (HsLabNetwork *self, Conn *c, HsSide side, const GError *error)
 {
   HsTraceError kind = hs_net_error_classify (error);
   g_autofree char *message = hs_net_error_explain (error, kind, c->target);
 
-  if (c->pending != NULL)
-    g_socket_close (c->pending, NULL);
-  g_clear_object (&c->pending);
-  report_error (self, c->id, HS_SIDE_CLIENT, kind, message);
+  if (c->pending[side] != NULL)
+    g_socket_close (c->pending[side], NULL);
+  g_clear_object (&c->pending[side]);
+  report_error (self, c->id, side, kind, message);
   hs_lab_network_poll (self);
   g_signal_emit (self, signals[CHANGED], 0);
 }
@@ -328,24 +343,50 @@ connect_ready_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
 {
   Conn *c = user_data;
   HsLabNetwork *self = g_object_get_data (G_OBJECT (socket), "hs-lab-network");
+  HsSide side = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (socket), "hs-side"));
   g_autoptr (GError) error = NULL;
   g_autoptr (GSocketConnection) connection = NULL;
   g_autoptr (HsEndpoint) endpoint = NULL;
 
-  g_clear_pointer (&c->connect_source, g_source_unref);
+  g_clear_pointer (&c->connect_source[side], g_source_unref);
 
   if (!g_socket_check_connect_result (socket, &error))
     {
-      connect_failed (self, c, error);
+      connect_failed (self, c, side, error);
       return G_SOURCE_REMOVE;
     }
 
   connection = g_socket_connection_factory_create_connection (socket);
-  g_clear_object (&c->pending);
-  endpoint = hs_endpoint_new (connection, HS_SIDE_CLIENT);
+  g_clear_object (&c->pending[side]);
+  endpoint = hs_endpoint_new (connection, side);
   attach_endpoint (self, c, endpoint);
   g_signal_emit (self, signals[CHANGED], 0);
   return G_SOURCE_REMOVE;
+}
+
+/* connect() without blocking: the SYN leaves now, the outcome comes to
+ * connect_ready_cb(). */
+static void
+start_connect (HsLabNetwork *self, Conn *c, HsSide side, GSocket *socket, const HsAddress *target)
+{
+  g_autoptr (GSocketAddress) target_address = hs_address_to_gsocket_address (target);
+  g_autoptr (GError) error = NULL;
+
+  c->pending[side] = g_object_ref (socket);
+  g_object_set_data (G_OBJECT (socket), "hs-lab-network", self);
+  g_object_set_data (G_OBJECT (socket), "hs-side", GUINT_TO_POINTER (side));
+  g_socket_set_blocking (socket, FALSE);
+  if (g_socket_connect (socket, target_address, NULL, &error))
+    connect_ready_cb (socket, G_IO_OUT, c);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
+    {
+      c->connect_source[side] = g_socket_create_source (socket, G_IO_OUT, NULL);
+      g_source_set_callback (c->connect_source[side], G_SOURCE_FUNC (connect_ready_cb), c, NULL);
+      g_source_set_static_name (c->connect_source[side], "[handshake] lab connect");
+      g_source_attach (c->connect_source[side], g_main_context_get_thread_default ());
+    }
+  else
+    connect_failed (self, c, side, error);
 }
 
 static gboolean
@@ -377,8 +418,6 @@ hs_lab_network_connect (HsLabNetwork *self, const char *host, guint16 port, GErr
 {
   g_autoptr (GSocket) socket = NULL;
   g_autoptr (GSocketAddress) local = NULL;
-  g_autoptr (GSocketAddress) target_address = NULL;
-  g_autoptr (GError) local_error = NULL;
   HsAddress target, client;
   Conn *c;
 
@@ -406,26 +445,56 @@ hs_lab_network_connect (HsLabNetwork *self, const char *host, guint16 port, GErr
   c->state[HS_SIDE_SERVER] = HS_TCP_STATE_LISTEN;
   c->target = hs_address_to_string (&target);
   c->id = hs_trace_add_connection (self->trace, &c->client, &c->server);
-  c->pending = g_object_ref (socket);
   g_ptr_array_add (self->conns, c);
   hs_wire_expect_connection (self->wire, c->id);
 
   app_event (self, c->id, HS_SIDE_CLIENT, HS_APP_CONNECT, c->target, NULL);
+  start_connect (self, c, HS_SIDE_CLIENT, socket, &target);
 
-  g_object_set_data (G_OBJECT (socket), "hs-lab-network", self);
-  g_socket_set_blocking (socket, FALSE);
-  target_address = hs_address_to_gsocket_address (&target);
-  if (g_socket_connect (socket, target_address, NULL, &local_error))
-    connect_ready_cb (socket, G_IO_OUT, c);
-  else if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_PENDING))
+  g_signal_emit (self, signals[CHANGED], 0);
+  return TRUE;
+}
+
+gboolean
+hs_lab_network_open_both (HsLabNetwork *self,
+                          guint16 client_port,
+                          guint16 server_port,
+                          GError **error)
+{
+  g_autoptr (GSocket) client_socket = NULL;
+  g_autoptr (GSocket) server_socket = NULL;
+  g_autofree char *server_text = NULL;
+  Conn *c;
+
+  g_return_val_if_fail (HS_IS_LAB_NETWORK (self), FALSE);
+
+  c = g_new0 (Conn, 1);
+  hs_lab_get_host_address (HS_SIDE_CLIENT, G_SOCKET_FAMILY_IPV4, &c->client);
+  hs_lab_get_host_address (HS_SIDE_SERVER, G_SOCKET_FAMILY_IPV4, &c->server);
+  c->client.port = client_port;
+  c->server.port = server_port;
+
+  client_socket = hs_lab_new_socket_bound (self->lab, HS_SIDE_CLIENT, &c->client, error);
+  if (client_socket != NULL)
+    server_socket = hs_lab_new_socket_bound (self->lab, HS_SIDE_SERVER, &c->server, error);
+  if (server_socket == NULL)
     {
-      c->connect_source = g_socket_create_source (socket, G_IO_OUT, NULL);
-      g_source_set_callback (c->connect_source, G_SOURCE_FUNC (connect_ready_cb), c, NULL);
-      g_source_set_static_name (c->connect_source, "[handshake] lab connect");
-      g_source_attach (c->connect_source, g_main_context_get_thread_default ());
+      conn_free (c);
+      return FALSE;
     }
-  else
-    connect_failed (self, c, local_error);
+
+  /* Neither side listens: both start CLOSED and send a SYN. */
+  c->state[HS_SIDE_CLIENT] = c->state[HS_SIDE_SERVER] = HS_TCP_STATE_CLOSED;
+  c->target = hs_address_to_string (&c->server);
+  server_text = hs_address_to_string (&c->client);
+  c->id = hs_trace_add_connection (self->trace, &c->client, &c->server);
+  g_ptr_array_add (self->conns, c);
+  hs_wire_expect_connection (self->wire, c->id);
+
+  app_event (self, c->id, HS_SIDE_CLIENT, HS_APP_CONNECT, c->target, NULL);
+  start_connect (self, c, HS_SIDE_CLIENT, client_socket, &c->server);
+  app_event (self, c->id, HS_SIDE_SERVER, HS_APP_CONNECT, server_text, NULL);
+  start_connect (self, c, HS_SIDE_SERVER, server_socket, &c->client);
 
   g_signal_emit (self, signals[CHANGED], 0);
   return TRUE;
@@ -442,7 +511,7 @@ find_active (HsLabNetwork *self, HsSide side)
 
       if (c->endpoint[side] != NULL && hs_endpoint_is_open (c->endpoint[side]))
         return c;
-      if (side == HS_SIDE_CLIENT && c->pending != NULL)
+      if (c->pending[side] != NULL)
         return c;
     }
   return NULL;
@@ -500,15 +569,15 @@ end_connection (HsLabNetwork *self, HsSide side, HsAppAction action, GError **er
   app_event (self, c->id, side, action, NULL, NULL);
 
   /* Giving up in SYN_SENT: the kernel forgets the socket, sends nothing. */
-  if (c->pending != NULL)
+  if (c->pending[side] != NULL)
     {
-      if (c->connect_source != NULL)
+      if (c->connect_source[side] != NULL)
         {
-          g_source_destroy (c->connect_source);
-          g_clear_pointer (&c->connect_source, g_source_unref);
+          g_source_destroy (c->connect_source[side]);
+          g_clear_pointer (&c->connect_source[side], g_source_unref);
         }
-      g_socket_close (c->pending, NULL);
-      g_clear_object (&c->pending);
+      g_socket_close (c->pending[side], NULL);
+      g_clear_object (&c->pending[side]);
       g_signal_emit (self, signals[CHANGED], 0);
       return TRUE;
     }
@@ -720,7 +789,7 @@ hs_lab_network_is_settled (HsLabNetwork *self, char **what)
     {
       Conn *c = g_ptr_array_index (self->conns, i);
 
-      if (c->pending != NULL && !held)
+      if ((c->pending[0] != NULL || c->pending[1] != NULL) && !held)
         NOT_YET (_ ("The connection attempt has not finished yet."));
 
       for (HsSide side = HS_SIDE_CLIENT; side <= HS_SIDE_SERVER; side++)

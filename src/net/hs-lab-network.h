@@ -53,6 +53,12 @@ gboolean      hs_lab_network_connect         (HsLabNetwork  *self,
                                               const char    *host,
                                               guint16        port,
                                               GError       **error);
+/* Both hosts connect() at once, each from its fixed port to the other's:
+ * with the SYNs crossing on the wire, a simultaneous open. */
+gboolean      hs_lab_network_open_both       (HsLabNetwork  *self,
+                                              guint16        client_port,
+                                              guint16        server_port,
+                                              GError       **error);
 gboolean      hs_lab_network_send            (HsLabNetwork  *self,
                                               HsSide         side,
                                               const char    *text,

@@ -259,6 +259,9 @@ run_step (HsRunner *self, const HsStep *step, GError **error)
         return hs_session_connect (session, "127.0.0.1", hs_session_get_listen_port (session),
                                    error);
 
+      case HS_STEP_OPEN_BOTH:
+        return hs_session_open_both (session, step->port, step->port2, error);
+
       case HS_STEP_SEND:
         return hs_session_send (session, step->side, step->text, error);
 

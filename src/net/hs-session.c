@@ -1986,3 +1986,34 @@ hs_session_get_wire (HsSession *self)
 
   return self->lab != NULL ? hs_lab_network_get_wire (self->lab) : NULL;
 }
+
+gboolean
+hs_session_open_both (HsSession *self, guint16 client_port, guint16 server_port, GError **error)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  if (client_port == 0 || server_port == 0)
+    {
+      g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_INVALID_ADDRESS,
+                           _ ("A simultaneous open needs both ports fixed, not 0."));
+      return FALSE;
+    }
+
+  if (self->lab != NULL)
+    {
+      mark_busy (self);
+      return hs_lab_network_open_both (self->lab, client_port, server_port, error);
+    }
+  if (self->sim != NULL)
+    {
+      sim_sync (self);
+      return hs_sim_open (self->sim, HS_SIDE_CLIENT, client_port, server_port, error) &&
+             hs_sim_open (self->sim, HS_SIDE_SERVER, server_port, client_port, error);
+    }
+
+  /* On one machine's loopback the two SYNs cannot be made to cross. */
+  g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_NO_WIRE,
+                       _ ("A simultaneous open needs a wire on which the two SYNs can cross: use "
+                          "the lab or the simulated network."));
+  return FALSE;
+}

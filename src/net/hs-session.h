@@ -80,6 +80,12 @@ gboolean       hs_session_connect            (HsSession  *self,
                                               const char *host,
                                               guint16     port,
                                               GError    **error);
+/* Both sides connect() at once from fixed ports (lab and sim): with the
+ * SYNs crossing, RFC 9293's simultaneous open. */
+gboolean       hs_session_open_both          (HsSession  *self,
+                                              guint16     client_port,
+                                              guint16     server_port,
+                                              GError    **error);
 gboolean       hs_session_send               (HsSession  *self,
                                               HsSide      side,
                                               const char *text,
