@@ -17,6 +17,10 @@ typedef struct
   gboolean known[2];
 } ConnectionAnchor;
 
+/* Width between the lifelines (at font scale 1) that a typical arrow label,
+ * "SYN, ACK seq=y ack=x+1", needs at full size. */
+#define LABEL_ROOM 420.0
+
 struct _HsDiagramLayout
 {
   HsDiagramMetrics metrics;
@@ -209,9 +213,12 @@ compute_frame (HsDiagramLayout *self)
   double between;
 
   /* Narrow windows give up some of the outer columns (notes get
-   * ellipsized) before the space between the lifelines, where the labels
-   * are. */
+   * ellipsized, state names shrink) before the space between the
+   * lifelines, where the labels are: that space keeps room for a typical
+   * label at this type size, as long as each outer column keeps a fifth of
+   * the width (a projector at 1024×768 with big type). */
   outer = MIN (outer, self->width * 0.28);
+  outer = MIN (outer, MAX (self->width * 0.2, (self->width - LABEL_ROOM * s) / 2 - margin - g / 2));
   left = margin + outer + g / 2;
   if (self->width - 2 * left < self->width * 0.3)
     left = self->width * 0.35;
@@ -225,6 +232,12 @@ compute_frame (HsDiagramLayout *self)
     {
       double x = self->lifeline[side] - header_w / 2;
 
+      /* Centred on its lifeline where there is room; otherwise pushed
+       * outwards, so that the two boxes never overlap. */
+      if (side == HS_SIDE_CLIENT)
+        x = MIN (x, (self->width - g) / 2 - header_w);
+      else
+        x = MAX (x, (self->width + g) / 2);
       x = CLAMP (x, g, MAX (g, self->width - g - header_w));
       self->header[side] = (HsDiagramRect){ x, g, header_w, header_h };
     }

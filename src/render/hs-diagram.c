@@ -760,6 +760,12 @@ draw_state (Ctx *c, const HsDiagramItem *item, const HsEvent *event, double prog
   else
     text = g_strdup (hs_tcp_state_to_string (event->to));
 
+  /* A narrow column (big type on a small projector) first gives up some of
+   * the pill's padding, down to what its round ends need, so that the state
+   * name stays whole. */
+  set_text (c, FONT_PILL, text, 0, &w, NULL);
+  if (w > item->box.width - 2 * pad)
+    pad = MIN (pad, item->box.height * 0.3);
   set_text (c, FONT_PILL, text, item->box.width - 2 * pad, &w, &h);
   w = MIN (w + 2 * pad, item->box.width);
   x = inner_x (item, w);
