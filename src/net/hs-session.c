@@ -1713,7 +1713,7 @@ hs_session_is_settled (HsSession *self, char **what)
       if (hs_sim_is_idle (self->sim))
         return TRUE;
       if (what != NULL)
-        *what = g_strdup (_ ("the simulated segments to arrive"));
+        *what = g_strdup (_ ("The simulated segments have not all arrived yet."));
       return FALSE;
     }
 
