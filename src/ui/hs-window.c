@@ -66,6 +66,7 @@ struct _HsWindow
   /* Time travel (the scrubber, the replayed table) and the narration for
    * projection: see "Time travel" below. */
   HsTimeline *timeline;
+  GtkWidget *timeline_bar;
   GtkLabel *replay_label;
   GtkWidget *live_button;
   HsReplayModel *replay_model;
@@ -471,6 +472,8 @@ update_appearance (HsWindow *self)
   hs_canvas_set_font_scale (self->canvas, scale);
 }
 
+static void update_time_travel_presenting (HsWindow *self);
+
 static void
 set_presenting (HsWindow *self, gboolean presenting)
 {
@@ -497,6 +500,7 @@ set_presenting (HsWindow *self, gboolean presenting)
     }
 
   update_appearance (self);
+  update_time_travel_presenting (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->canvas));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENTING]);
 }
@@ -830,6 +834,7 @@ hs_window_class_init (HsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HsWindow, step_button);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, sockets_heading);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, timeline);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, timeline_bar);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, replay_label);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, live_button);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, 0, "settings.narration-large",
@@ -1045,6 +1050,16 @@ trace_cleared_cb (HsWindow *self)
 {
   g_ptr_array_set_size (self->sentences, 0);
   self->described = G_MAXUINT;
+}
+
+/* The replay notice is read from the back row too. */
+static void
+update_time_travel_presenting (HsWindow *self)
+{
+  if (self->presenting)
+    gtk_widget_add_css_class (self->timeline_bar, "presenting");
+  else
+    gtk_widget_remove_css_class (self->timeline_bar, "presenting");
 }
 
 static void
