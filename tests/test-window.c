@@ -7,6 +7,7 @@
 
 #include "hs-canvas.h"
 #include "hs-diagram.h"
+#include "hs-narration.h"
 #include "hs-socket-item.h"
 #include "hs-socket-table.h"
 #include "hs-timeline.h"
@@ -460,8 +461,20 @@ test_time_travel (void)
                    hs_trace_get_state_at (trace, 1, HS_SIDE_SERVER, established));
   g_assert_false (countdown_visible (canvas, playback));
 
-  /* The narration so far is the diagram's description. */
-  g_assert_cmpstr (hs_window_get_narration (window), !=, NULL);
+  /* The narration so far is the diagram's description: every sentence up
+   * to the cursor, the current one last, nothing of what follows. */
+  {
+    g_autofree char *first = hs_narration_describe (trace, 0);
+    g_autofree char *current = hs_narration_describe (trace, established);
+    g_autofree char *next = hs_narration_describe (trace, time_wait);
+    const char *description = hs_window_get_description (window);
+
+    g_assert_nonnull (description);
+    g_assert_true (g_str_has_prefix (description, first));
+    g_assert_true (g_str_has_suffix (description, current));
+    g_assert_null (strstr (description, next));
+    g_assert_cmpstr (hs_window_get_narration (window), ==, current);
+  }
 
   /* Stepping onto TIME_WAIT shows the row, with the countdown of the
    * replayed moment, and the bar on the lifeline. */

@@ -72,6 +72,7 @@ struct _HsWindow
   HsReplayModel *replay_model;
   GPtrArray *sentences; /* the narration of each event, made once */
   guint described;      /* events in the canvas's description */
+  char *description;    /* and the description itself */
 };
 
 enum
@@ -775,6 +776,7 @@ hs_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), HS_TYPE_WINDOW);
   g_clear_object (&self->replay_model);
   g_clear_pointer (&self->sentences, g_ptr_array_unref);
+  g_clear_pointer (&self->description, g_free);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
 
@@ -976,6 +978,8 @@ update_description (HsWindow *self)
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->canvas),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text->str, -1);
+  g_free (self->description);
+  self->description = g_string_free (g_steal_pointer (&text), FALSE);
 }
 
 static void
@@ -1284,4 +1288,12 @@ hs_window_get_socket_table (HsWindow *self)
   g_return_val_if_fail (HS_IS_WINDOW (self), NULL);
 
   return GTK_WIDGET (self->socket_table);
+}
+
+const char *
+hs_window_get_description (HsWindow *self)
+{
+  g_return_val_if_fail (HS_IS_WINDOW (self), NULL);
+
+  return self->description;
 }

@@ -23,6 +23,9 @@ const char *hs_window_get_narration (HsWindow *self);
  * HsSocketTable), for tests. */
 GtkWidget *hs_window_get_timeline (HsWindow *self);
 GtkWidget *hs_window_get_socket_table (HsWindow *self);
+/* The canvas's accessible description (the narration so far), for tests:
+ * GTK 4.8 cannot read it back. */
+const char *hs_window_get_description (HsWindow *self);
 
 /* clang-format on */
 
