@@ -106,6 +106,14 @@ update_accessible (HsTimeline *self)
 }
 
 static void
+trace_event_changed_cb (HsTimeline *self)
+{
+  /* A held segment dropped after all: its mark changes. */
+  self->buckets_events = G_MAXUINT;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
 playback_changed_cb (HsTimeline *self)
 {
   guint n_visible = hs_playback_get_n_visible (self->playback);
@@ -279,7 +287,10 @@ hs_timeline_dispose (GObject *object)
   HsTimeline *self = (HsTimeline *) object;
 
   if (self->playback != NULL)
-    g_signal_handlers_disconnect_by_data (self->playback, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->playback, self);
+      g_signal_handlers_disconnect_by_data (hs_playback_get_trace (self->playback), self);
+    }
   g_clear_object (&self->playback);
 
   G_OBJECT_CLASS (hs_timeline_parent_class)->dispose (object);
@@ -411,7 +422,10 @@ hs_timeline_set_playback (HsTimeline *self, HsPlayback *playback)
     return;
 
   if (self->playback != NULL)
-    g_signal_handlers_disconnect_by_data (self->playback, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->playback, self);
+      g_signal_handlers_disconnect_by_data (hs_playback_get_trace (self->playback), self);
+    }
   g_set_object (&self->playback, playback);
   self->buckets_events = G_MAXUINT;
   self->last_n_visible = G_MAXUINT;
@@ -420,6 +434,8 @@ hs_timeline_set_playback (HsTimeline *self, HsPlayback *playback)
     {
       g_signal_connect_object (playback, "changed", G_CALLBACK (playback_changed_cb), self,
                                G_CONNECT_SWAPPED);
+      g_signal_connect_object (hs_playback_get_trace (playback), "event-changed",
+                               G_CALLBACK (trace_event_changed_cb), self, G_CONNECT_SWAPPED);
       playback_changed_cb (self);
     }
   gtk_widget_queue_draw (GTK_WIDGET (self));
