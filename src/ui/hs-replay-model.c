@@ -165,7 +165,12 @@ hs_replay_model_set_active (HsReplayModel *self, gboolean active)
 {
   g_return_if_fail (HS_IS_REPLAY_MODEL (self));
 
-  self->active = !!active;
+  active = !!active;
+  if (self->active == active)
+    return;
+
+  /* Rows left from an earlier replay are stale by now. */
+  self->active = active;
   self->shown = G_MAXUINT;
   rebuild (self);
 }
