@@ -27,6 +27,13 @@ struct _HsTimeline
   guint buckets_events;
   int buckets_width;
 
+  /* The marks drawn once into a cairo node, reused by every frame until
+   * the buckets, the height or the colours change: a frame then costs one
+   * node, not a rectangle per column. */
+  GskRenderNode *marks;
+  double marks_height;
+  GdkRGBA marks_color;
+
   guint last_n_visible;
   guint last_n_events;
   gboolean dragging;
@@ -68,6 +75,7 @@ ensure_buckets (HsTimeline *self)
 
   self->buckets_events = n_events;
   self->buckets_width = width;
+  g_clear_pointer (&self->marks, gsk_render_node_unref);
   g_array_set_size (self->buckets, 0);
   g_array_set_size (self->buckets, width + 1);
   end = hs_playback_get_end (self->playback);
@@ -256,16 +264,30 @@ hs_timeline_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   /* One tick per pixel column that holds a segment: dropped ones in red
    * and taller, so the shape, not only the colour, tells them apart. */
   ensure_buckets (self);
-  for (guint column = 0; column < self->buckets->len; column++)
+  if (self->marks == NULL || self->marks_height != height ||
+      !gdk_rgba_equal (&self->marks_color, &mark))
     {
-      guint8 kind = g_array_index (self->buckets, guint8, column);
-      double h = kind == 2 ? MARK_HEIGHT + 4 : MARK_HEIGHT;
+      graphene_rect_t bounds = GRAPHENE_RECT_INIT (PAD_X - 1, 0, width + 2, height);
+      cairo_t *cr;
 
-      if (kind == 0)
-        continue;
-      gtk_snapshot_append_color (snapshot, kind == 2 ? &dropped : &mark,
-                                 &GRAPHENE_RECT_INIT (PAD_X + column - 0.5, cy - h / 2, 1.5, h));
+      g_clear_pointer (&self->marks, gsk_render_node_unref);
+      self->marks = gsk_cairo_node_new (&bounds);
+      self->marks_height = height;
+      self->marks_color = mark;
+      cr = gsk_cairo_node_get_draw_context (self->marks);
+      for (guint kind = 1; kind <= 2; kind++)
+        {
+          double h = kind == 2 ? MARK_HEIGHT + 4 : MARK_HEIGHT;
+
+          for (guint column = 0; column < self->buckets->len; column++)
+            if (g_array_index (self->buckets, guint8, column) == kind)
+              cairo_rectangle (cr, PAD_X + column - 0.5, cy - h / 2, 1.5, h);
+          gdk_cairo_set_source_rgba (cr, kind == 2 ? &dropped : &mark);
+          cairo_fill (cr);
+        }
+      cairo_destroy (cr);
     }
+  gtk_snapshot_append_node (snapshot, self->marks);
 
   {
     GdkRGBA ring = fg;
@@ -302,6 +324,7 @@ hs_timeline_finalize (GObject *object)
   HsTimeline *self = (HsTimeline *) object;
 
   g_clear_pointer (&self->buckets, g_array_unref);
+  g_clear_pointer (&self->marks, gsk_render_node_unref);
 
   G_OBJECT_CLASS (hs_timeline_parent_class)->finalize (object);
 }
