@@ -92,10 +92,10 @@ typedef struct
 {
   guint connection;
   HsSide side;
-  guint start; /* the index of the state event that entered TIME_WAIT */
-  guint end;   /* the index of the next state event of that end, G_MAXUINT while none */
-  double x;    /* the lifeline */
-  double top;  /* under the TIME_WAIT pill */
+  guint start;   /* the index of the state event that entered TIME_WAIT */
+  guint end;     /* the index of the next state event of that end, G_MAXUINT while none */
+  double x;      /* the lifeline */
+  double top;    /* under the TIME_WAIT pill */
   double bottom; /* the ending pill's centre line; G_MAXDOUBLE while it lasts */
 } HsDiagramCountdown;
 
