@@ -79,6 +79,10 @@ def main():
     parser.add_argument("--buttons",
                         help="comma-separated accessible names of the buttons to press, "
                              "instead of the lesson (e.g. Listen,Step,Connect,Deliver)")
+    parser.add_argument("--then",
+                        help="comma-separated accessible names of buttons to press after "
+                             "settling (e.g. 'Previous event,Previous event' to travel back)")
+    parser.add_argument("--large-narration", action="store_true")
     parser.add_argument("--labels", default="symbolic",
                         choices=["symbolic", "relative", "absolute"])
     args = parser.parse_args()
@@ -93,7 +97,8 @@ def main():
                 f"window-width={args.width}\nwindow-height={args.height}\n"
                 f"font-scale={args.scale}\n"
                 f"label-style='{args.labels}'\n"
-                f"network='{args.network}'\n")
+                f"network='{args.network}'\n"
+                f"narration-large={'true' if args.large_narration else 'false'}\n")
 
     env = dict(os.environ)
     env.update({
@@ -126,6 +131,11 @@ def main():
             press(find_widget(app, catalog.gettext(name), deadline))
             time.sleep(1.5)
         time.sleep(args.settle)
+        if args.then:
+            for name in args.then.split(","):
+                press(find_widget(app, catalog.gettext(name), time.monotonic() + 10))
+                time.sleep(0.5)
+            time.sleep(1.5)
         subprocess.run(["import", "-window", "root", args.output], check=True)
     finally:
         proc.terminate()

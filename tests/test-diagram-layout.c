@@ -403,6 +403,95 @@ test_find_range (void)
   g_assert_false (hs_diagram_layout_find_range (layout, -500, 0, &first, &end));
 }
 
+/* Each TIME_WAIT gets a countdown along its lifeline, from its pill to the
+ * CLOSED that ends it, and found by binary search like the items. */
+static void
+test_countdowns (void)
+{
+  g_autoptr (HsTrace) trace = hs_fixture_trace_new_long (3000);
+  g_autoptr (HsDiagramLayout) layout = new_layout (1920, 1.0);
+  g_autoptr (HsTrace) cut = hs_fixture_trace_new_session ();
+  g_autoptr (HsDiagramLayout) cut_layout = new_layout (1920, 1.0);
+  guint n_time_wait = 0;
+  guint first;
+  guint end;
+  const HsDiagramCountdown *countdown;
+
+  hs_diagram_layout_update (layout, trace);
+  for (guint i = 0; i < 3000; i++)
+    {
+      const HsEvent *e = hs_trace_get_event (trace, i);
+
+      if (e->kind == HS_EVENT_STATE && e->to == HS_TCP_STATE_TIME_WAIT)
+        {
+          countdown = hs_diagram_layout_get_countdown (layout, n_time_wait++);
+          g_assert_cmpuint (countdown->start, ==, i);
+          g_assert_cmpuint (countdown->connection, ==, e->connection);
+          g_assert_cmpint (countdown->side, ==, e->side);
+          g_assert_cmpfloat (countdown->x, ==, hs_diagram_layout_get_lifeline_x (layout, e->side));
+          g_assert_cmpfloat (countdown->top, >=, hs_diagram_layout_get_item (layout, i)->anchor_y);
+          if (countdown->end != G_MAXUINT)
+            {
+              const HsEvent *closed = hs_trace_get_event (trace, countdown->end);
+
+              g_assert_cmpint (closed->kind, ==, HS_EVENT_STATE);
+              g_assert_cmpint (closed->from, ==, HS_TCP_STATE_TIME_WAIT);
+              g_assert_cmpfloat (countdown->bottom, >, countdown->top);
+              g_assert_cmpfloat (countdown->bottom, ==,
+                                 hs_diagram_layout_get_item (layout, countdown->end)->anchor_y);
+            }
+        }
+    }
+  g_assert_cmpuint (n_time_wait, >, 50);
+  g_assert_cmpuint (hs_diagram_layout_get_n_countdowns (layout), ==, n_time_wait);
+
+  /* Every countdown that crosses a window is in the range found. */
+  for (guint k = 0; k < n_time_wait; k++)
+    {
+      countdown = hs_diagram_layout_get_countdown (layout, k);
+      g_assert_true (hs_diagram_layout_find_countdowns (layout, countdown->top + 1,
+                                                        countdown->top + 2, &first, &end));
+      g_assert_cmpuint (k, >=, first);
+      g_assert_cmpuint (k, <, end);
+      g_assert_cmpuint (end - first, <=, 3);
+    }
+
+  /* A trace cut while TIME_WAIT lasts has one running countdown, which
+   * the CLOSED appended later ends. */
+  {
+    guint n = hs_trace_get_n_events (cut);
+    guint closed = G_MAXUINT;
+    g_autoptr (HsTrace) partial = hs_trace_new ();
+
+    for (guint i = 0; i < n; i++)
+      {
+        const HsEvent *e = hs_trace_get_event (cut, i);
+
+        if (e->kind == HS_EVENT_STATE && e->from == HS_TCP_STATE_TIME_WAIT)
+          closed = i;
+      }
+    g_assert_cmpuint (closed, !=, G_MAXUINT);
+    for (guint c = 1; c < hs_trace_get_n_connections (cut); c++)
+      hs_trace_add_connection (partial, &hs_trace_get_connection (cut, c)->client,
+                               &hs_trace_get_connection (cut, c)->server);
+    for (guint i = 0; i < closed; i++)
+      hs_trace_append (partial, hs_trace_get_event (cut, i));
+    hs_diagram_layout_update (cut_layout, partial);
+    g_assert_cmpuint (hs_diagram_layout_get_n_countdowns (cut_layout), ==, 1);
+    g_assert_cmpuint (hs_diagram_layout_get_n_running (cut_layout), ==, 1);
+    countdown = hs_diagram_layout_get_countdown (cut_layout, 0);
+    g_assert_cmpuint (countdown->end, ==, G_MAXUINT);
+    g_assert_true (hs_diagram_layout_find_countdowns (cut_layout, 1e6, 2e6, &first, &end));
+
+    for (guint i = closed; i < n; i++)
+      hs_trace_append (partial, hs_trace_get_event (cut, i));
+    hs_diagram_layout_update (cut_layout, partial);
+    g_assert_cmpuint (hs_diagram_layout_get_n_running (cut_layout), ==, 0);
+    g_assert_cmpuint (hs_diagram_layout_get_countdown (cut_layout, 0)->end, ==, closed);
+    g_assert_false (hs_diagram_layout_find_countdowns (cut_layout, 1e6, 2e6, &first, &end));
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -416,6 +505,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/render/layout/incremental", test_incremental);
   g_test_add_func ("/render/layout/relayout", test_relayout);
   g_test_add_func ("/render/layout/find-range", test_find_range);
+  g_test_add_func ("/render/layout/countdowns", test_countdowns);
 
   return g_test_run ();
 }

@@ -88,7 +88,15 @@ test_every_kind (void)
       e.from = s == HS_TCP_STATE_CLOSED ? HS_TCP_STATE_TIME_WAIT : HS_TCP_STATE_CLOSED;
       e.to = s;
       e.source = s % 2 ? HS_STATE_SOURCE_KERNEL : HS_STATE_SOURCE_INFERRED;
-      assert_contains (trace, hs_trace_append (trace, &e), hs_tcp_state_to_string (s));
+      guint index = hs_trace_append (trace, &e);
+
+      assert_contains (trace, index, hs_tcp_state_to_string (s));
+      /* Entering TIME_WAIT says why it exists. */
+      if (s == HS_TCP_STATE_TIME_WAIT)
+        {
+          assert_contains (trace, index, "2 × MSL");
+          assert_contains (trace, index, "lost last ACK");
+        }
     }
   assert_contains (trace, hs_trace_get_n_events (trace) - 1, "Seen in the kernel");
 
@@ -113,6 +121,30 @@ test_every_kind (void)
   assert_contains (trace, hs_trace_append (trace, &e), "nothing is listening");
 }
 
+/* Describing an ACK looks back for the FIN it acknowledges only within its
+ * own connection, and still finds it after many other connections. */
+static void
+test_fin_ack_in_long_trace (void)
+{
+  g_autoptr (HsTrace) trace = hs_trace_new ();
+  guint conn = 0;
+
+  for (guint i = 0; i < 50; i++)
+    {
+      conn = hs_trace_add_connection (trace, NULL, NULL);
+      hs_fixture_append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_SYN, 0, 0, 0,
+                                 HS_PROVENANCE_CAPTURED);
+      hs_fixture_append_segment (trace, conn, HS_SIDE_SERVER, HS_TCP_SYN | HS_TCP_ACK, 0, 1, 0,
+                                 HS_PROVENANCE_CAPTURED);
+      hs_fixture_append_segment (trace, conn, HS_SIDE_CLIENT, HS_TCP_FIN | HS_TCP_ACK, 1, 1, 0,
+                                 HS_PROVENANCE_CAPTURED);
+    }
+  assert_contains (trace,
+                   hs_fixture_append_segment (trace, conn, HS_SIDE_SERVER, HS_TCP_ACK, 1, 2, 0,
+                                              HS_PROVENANCE_CAPTURED),
+                   "FIN at once");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -121,6 +153,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/narration/formula-and-numbers", test_formula_and_numbers);
   g_test_add_func ("/core/narration/wraparound", test_wraparound);
   g_test_add_func ("/core/narration/every-kind", test_every_kind);
+  g_test_add_func ("/core/narration/fin-ack-in-long-trace", test_fin_ack_in_long_trace);
 
   return g_test_run ();
 }

@@ -299,6 +299,63 @@ test_trace_outlives (void)
   g_assert_finalize_object (playback);
 }
 
+/* Going back in time is a replay until the playback is live again. */
+static void
+test_replay (void)
+{
+  g_autoptr (HsTrace) trace = new_trace ();
+  g_autoptr (HsPlayback) playback = hs_playback_new (trace);
+  guint notified = 0;
+
+  g_signal_connect (playback, "notify::replay", G_CALLBACK (notify_count_cb), &notified);
+
+  /* A new playback follows the trace: catching up is not a replay. */
+  g_assert_false (hs_playback_is_replay (playback));
+  hs_playback_tick (playback, SEG);
+  g_assert_false (hs_playback_is_replay (playback));
+  while (hs_playback_tick (playback, SEG))
+    ;
+  g_assert_true (hs_playback_is_live (playback));
+
+  hs_playback_step_back (playback);
+  g_assert_true (hs_playback_is_replay (playback));
+  g_assert_cmpuint (notified, ==, 1);
+  hs_playback_go_to_start (playback);
+  g_assert_true (hs_playback_is_replay (playback));
+  g_assert_cmpuint (notified, ==, 1);
+
+  hs_playback_go_live (playback);
+  g_assert_false (hs_playback_is_replay (playback));
+  g_assert_cmpuint (notified, ==, 2);
+
+  /* Seeking back is a replay; playing from there catches up and is live
+   * again, so new events play as they come. */
+  hs_playback_set_position (playback, APP);
+  g_assert_true (hs_playback_is_replay (playback));
+  hs_playback_set_playing (playback, TRUE);
+  while (hs_playback_tick (playback, SEG))
+    ;
+  g_assert_false (hs_playback_is_replay (playback));
+  add (trace, HS_EVENT_APP);
+  g_assert_false (hs_playback_is_replay (playback));
+  g_assert_true (hs_playback_needs_frames (playback));
+  while (hs_playback_tick (playback, SEG))
+    ;
+
+  /* Paused at the end, the trace moving on leaves the view in the past. */
+  hs_playback_set_playing (playback, FALSE);
+  g_assert_false (hs_playback_is_replay (playback));
+  add (trace, HS_EVENT_STATE);
+  g_assert_true (hs_playback_is_replay (playback));
+
+  /* Stepping forward to the end shows everything: no longer a replay. */
+  hs_playback_step_forward (playback);
+  while (hs_playback_tick (playback, SEG))
+    ;
+  g_assert_cmpint (hs_playback_get_position (playback), ==, hs_playback_get_end (playback));
+  g_assert_false (hs_playback_is_replay (playback));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -312,6 +369,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/core/playback/step-back", test_step_back);
   g_test_add_func ("/core/playback/cleared", test_cleared);
   g_test_add_func ("/core/playback/trace-outlives", test_trace_outlives);
+  g_test_add_func ("/core/playback/replay", test_replay);
 
   return g_test_run ();
 }

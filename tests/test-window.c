@@ -7,7 +7,10 @@
 
 #include "hs-canvas.h"
 #include "hs-diagram.h"
+#include "hs-narration.h"
 #include "hs-socket-item.h"
+#include "hs-socket-table.h"
+#include "hs-timeline.h"
 #include "hs-window.h"
 
 #define DEADLINE_US (20 * G_USEC_PER_SEC)
@@ -269,6 +272,238 @@ test_network_and_wire (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Presses @keyval as a presentation clicker does: finds the window's key
+ * binding for it and runs it, so the test follows the same path from key
+ * to action as a real key press. As GtkShortcutController does, the last
+ * matching binding wins: the subclass's (HsWindow's) over GtkWindow's
+ * focus keys. */
+static void
+press_key (HsWindow *window, guint keyval)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+  g_autoptr (GtkShortcut) found = NULL;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger) &&
+              gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval &&
+              gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == 0)
+            g_set_object (&found, shortcut);
+        }
+    }
+  if (found == NULL)
+    g_error ("No key binding for %s", gdk_keyval_name (keyval));
+  g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (found), 0,
+                                               GTK_WIDGET (window),
+                                               gtk_shortcut_get_arguments (found)));
+}
+
+/* Lets a step under way finish, by the canvas's own frame clock. */
+static void
+wait_step (HsPlayback *playback)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  while (hs_playback_is_stepping (playback))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for a step to finish");
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+/* The state of @owner's connection row (not the listener's) in the table
+ * the window shows, or UNKNOWN. */
+static HsTcpState
+shown_state (HsWindow *window, const char *owner)
+{
+  GListModel *model =
+      hs_socket_table_get_model (HS_SOCKET_TABLE (hs_window_get_socket_table (window)));
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr (HsSocketItem) item = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (hs_socket_item_get_owner (item), owner) == 0 &&
+          !g_str_has_suffix (hs_socket_item_get_foreign (item), ":*"))
+        return hs_socket_item_get_state (item);
+    }
+  return HS_TCP_STATE_UNKNOWN;
+}
+
+static guint
+find_state_event (HsTrace *trace, HsSide side, HsTcpState state)
+{
+  for (guint i = 0; i < hs_trace_get_n_events (trace); i++)
+    {
+      const HsEvent *e = hs_trace_get_event (trace, i);
+
+      if (e->kind == HS_EVENT_STATE && e->connection > 0 && e->side == side && e->to == state)
+        return i;
+    }
+  g_error ("No %s event", hs_tcp_state_to_string (state));
+}
+
+static gboolean
+countdown_visible (HsCanvas *canvas, HsPlayback *playback)
+{
+  HsDiagramLayout *layout = hs_canvas_get_layout (canvas);
+
+  return hs_diagram_layout_get_n_countdowns (layout) > 0 &&
+         hs_diagram_layout_get_countdown (layout, 0)->start < hs_playback_get_n_visible (playback);
+}
+
+/* Time travel on the simulated network: the clicker's keys move the one
+ * cursor, the scrubber follows it, and going back shows the table and the
+ * states as they were. */
+static void
+test_time_travel (void)
+{
+  g_autoptr (GSettings) settings = g_settings_new (APP_ID);
+  HsWindow *window;
+  HsSession *session;
+  HsCanvas *canvas;
+  HsPlayback *playback;
+  HsTimeline *timeline;
+  HsSocketTable *table;
+  HsTrace *trace;
+  guint n_events;
+  guint established;
+  guint time_wait;
+  gint64 start;
+  gint64 duration;
+
+  g_settings_set_string (settings, "network", "sim");
+  g_settings_set_value (settings, "listen-port", g_variant_new_uint16 (5005));
+  g_settings_set_value (settings, "connect-port", g_variant_new_uint16 (5005));
+  g_settings_set_double (settings, "speed", 4.0);
+  window = hs_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  session = hs_window_get_session (window);
+  g_assert_cmpint (hs_session_get_network (session), ==, HS_NETWORK_SIM);
+  canvas = HS_CANVAS (hs_window_get_canvas (window));
+  playback = hs_canvas_get_playback (canvas);
+  timeline = HS_TIMELINE (hs_window_get_timeline (window));
+  table = HS_SOCKET_TABLE (hs_window_get_socket_table (window));
+  trace = hs_session_get_trace (session);
+  g_assert_true (hs_timeline_get_playback (timeline) == playback);
+
+  /* A whole lesson, up to TIME_WAIT. */
+  activate (window, "server.listen");
+  activate (window, "client.connect");
+  wait_table (window, "client", HS_TCP_STATE_ESTABLISHED);
+  wait_settled (window);
+  activate (window, "client.close");
+  wait_settled (window);
+  activate (window, "server.close");
+  wait_table (window, "client", HS_TCP_STATE_TIME_WAIT);
+  wait_settled (window);
+
+  hs_playback_set_position (playback, hs_playback_get_end (playback));
+  g_assert_false (hs_playback_is_replay (playback));
+  n_events = hs_trace_get_n_events (trace);
+  established = find_state_event (trace, HS_SIDE_CLIENT, HS_TCP_STATE_ESTABLISHED);
+  time_wait = find_state_event (trace, HS_SIDE_CLIENT, HS_TCP_STATE_TIME_WAIT);
+  g_assert_cmpuint (established, <, time_wait);
+  g_assert_true (hs_socket_table_get_model (table) == hs_session_get_sockets (session));
+  g_assert_true (countdown_visible (canvas, playback));
+
+  /* Home: the start, shown as a replay; the scrubber goes with it. */
+  press_key (window, GDK_KEY_Home);
+  g_assert_cmpint (hs_playback_get_position (playback), ==, 0);
+  g_assert_true (hs_playback_is_replay (playback));
+  g_assert_cmpfloat (hs_timeline_get_fraction (timeline), ==, 0.0);
+  g_assert_false (hs_socket_table_get_model (table) == hs_session_get_sockets (session));
+  g_assert_true (hs_socket_table_get_replay (table));
+
+  /* Right, Page Down and Space each play the next event. */
+  press_key (window, GDK_KEY_Right);
+  wait_step (playback);
+  g_assert_cmpuint (hs_playback_get_n_visible (playback), ==, 1);
+  press_key (window, GDK_KEY_Page_Down);
+  wait_step (playback);
+  g_assert_cmpuint (hs_playback_get_n_visible (playback), ==, 2);
+  press_key (window, GDK_KEY_space);
+  wait_step (playback);
+  g_assert_cmpuint (hs_playback_get_n_visible (playback), ==, 3);
+  g_assert_cmpfloat_with_epsilon (hs_timeline_get_fraction (timeline),
+                                  (double) hs_playback_get_position (playback) /
+                                      hs_playback_get_end (playback),
+                                  1e-9);
+  g_assert_cmpfloat (hs_timeline_get_fraction (timeline), >, 0.0);
+
+  /* Left and Page Up each go back one. */
+  press_key (window, GDK_KEY_Left);
+  g_assert_cmpuint (hs_playback_get_n_visible (playback), ==, 2);
+  press_key (window, GDK_KEY_Page_Up);
+  g_assert_cmpuint (hs_playback_get_n_visible (playback), ==, 1);
+
+  /* The scrubber to the end of the event that made the client
+   * ESTABLISHED: the table and the lifelines are as they were then, though
+   * live the client is in TIME_WAIT. */
+  hs_playback_get_event_time (playback, established, &start, &duration);
+  hs_timeline_seek (timeline, (double) (start + duration) / hs_playback_get_end (playback));
+  g_assert_cmpuint (hs_playback_get_n_visible (playback), ==, established + 1);
+  g_assert_true (hs_playback_is_replay (playback));
+  g_assert_cmpint (shown_state (window, "client"), ==, HS_TCP_STATE_ESTABLISHED);
+  g_assert_true (table_has (window, "client", HS_TCP_STATE_TIME_WAIT));
+  g_assert_false (table_has (window, "client", HS_TCP_STATE_ESTABLISHED));
+  g_assert_cmpint (shown_state (window, "server"), ==,
+                   hs_trace_get_state_at (trace, 1, HS_SIDE_SERVER, established));
+  g_assert_false (countdown_visible (canvas, playback));
+
+  /* The narration so far is the diagram's description: every sentence up
+   * to the cursor, the current one last, nothing of what follows. */
+  {
+    g_autofree char *first = hs_narration_describe (trace, 0);
+    g_autofree char *current = hs_narration_describe (trace, established);
+    g_autofree char *next = hs_narration_describe (trace, time_wait);
+    const char *description = hs_window_get_description (window);
+
+    g_assert_nonnull (description);
+    g_assert_true (g_str_has_prefix (description, first));
+    g_assert_true (g_str_has_suffix (description, current));
+    g_assert_null (strstr (description, next));
+    g_assert_cmpstr (hs_window_get_narration (window), ==, current);
+  }
+
+  /* Stepping onto TIME_WAIT shows the row, with the countdown of the
+   * replayed moment, and the bar on the lifeline. */
+  hs_playback_get_event_time (playback, time_wait, &start, &duration);
+  hs_timeline_seek (timeline, (double) (start + duration) / hs_playback_get_end (playback));
+  g_assert_cmpint (shown_state (window, "client"), ==, HS_TCP_STATE_TIME_WAIT);
+  g_assert_true (countdown_visible (canvas, playback));
+
+  /* End: live again, the kernel's table (here the model's) again. */
+  press_key (window, GDK_KEY_End);
+  g_assert_false (hs_playback_is_replay (playback));
+  g_assert_cmpint (hs_playback_get_position (playback), ==, hs_playback_get_end (playback));
+  g_assert_cmpfloat (hs_timeline_get_fraction (timeline), ==, 1.0);
+  g_assert_true (hs_socket_table_get_model (table) == hs_session_get_sockets (session));
+  g_assert_false (hs_socket_table_get_replay (table));
+  g_assert_cmpuint (hs_trace_get_n_events (trace), >=, n_events);
+
+  /* The large narration is a remembered setting; Z toggles it. */
+  g_settings_set_boolean (settings, "narration-large", FALSE);
+  press_key (window, GDK_KEY_z);
+  g_assert_true (g_settings_get_boolean (settings, "narration-large"));
+  press_key (window, GDK_KEY_z);
+  g_assert_false (g_settings_get_boolean (settings, "narration-large"));
+
+  g_settings_set_double (settings, "speed", 1.0);
+  g_settings_set_string (settings, "network", "host");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -284,6 +519,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/connect-and-close", test_connect_and_close);
   g_test_add_func ("/ui/window/presentation", test_presentation);
   g_test_add_func ("/ui/window/network-and-wire", test_network_and_wire);
+  g_test_add_func ("/ui/window/time-travel", test_time_travel);
 
   return g_test_run ();
 }

@@ -44,6 +44,11 @@ acks_peer_fin (HsTrace *trace, const HsEvent *event)
         continue;
       if ((e->flags & HS_TCP_FIN) && e->rel_seq + e->len + 1 == event->rel_ack)
         return TRUE;
+      /* Nothing before the peer's SYN belongs to this connection: stop
+       * there, so describing an event of a long trace does not walk all of
+       * it (the scrubber describes many). */
+      if (e->flags & HS_TCP_SYN)
+        break;
     }
   return FALSE;
 }

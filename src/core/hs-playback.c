@@ -24,6 +24,10 @@ struct _HsPlayback
   gint64 target; /* end of a step under way, or -1 */
   double speed;
   guint playing : 1;
+  /* Following the trace's end: the default, and again after "live" or
+   * once playing catches up. Cleared when the user goes back in time. */
+  guint following : 1;
+  guint replay : 1; /* is_replay() as last notified */
 };
 
 enum
@@ -33,6 +37,7 @@ enum
   PROP_POSITION,
   PROP_SPEED,
   PROP_PLAYING,
+  PROP_REPLAY,
   N_PROPS
 };
 
@@ -61,9 +66,22 @@ get_end (HsPlayback *self)
   return slot_end (&g_array_index (self->slots, Slot, self->slots->len - 1));
 }
 
+static gboolean
+is_replay (HsPlayback *self)
+{
+  return !self->following && self->position < get_end (self);
+}
+
+/* Every change goes through here, so "replay" is brought up to date before
+ * views hear of it. */
 static void
 emit_changed (HsPlayback *self)
 {
+  if (is_replay (self) != self->replay)
+    {
+      self->replay = !self->replay;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REPLAY]);
+    }
   g_signal_emit (self, signals[CHANGED], 0);
 }
 
@@ -200,6 +218,10 @@ hs_playback_get_property (GObject *object, guint prop_id, GValue *value, GParamS
         g_value_set_boolean (value, self->playing);
         break;
 
+      case PROP_REPLAY:
+        g_value_set_boolean (value, self->replay);
+        break;
+
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -259,6 +281,9 @@ hs_playback_class_init (HsPlaybackClass *klass)
       g_param_spec_boolean ("playing", NULL, NULL, TRUE,
                             G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  properties[PROP_REPLAY] =
+      g_param_spec_boolean ("replay", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -277,6 +302,7 @@ hs_playback_init (HsPlayback *self)
   self->slots = g_array_new (FALSE, FALSE, sizeof (Slot));
   self->speed = 1.0;
   self->playing = TRUE;
+  self->following = TRUE;
   self->target = -1;
 }
 
@@ -329,13 +355,13 @@ hs_playback_set_position (HsPlayback *self, gint64 position)
 {
   g_return_if_fail (HS_IS_PLAYBACK (self));
 
-  /* Seeking abandons a step under way. */
+  /* Seeking abandons a step under way, and the live end unless it goes
+   * there. */
+  self->following = position >= get_end (self) && self->playing;
   if (self->target >= 0)
-    {
-      self->target = -1;
-      emit_changed (self);
-    }
-  move_to (self, position);
+    self->target = -1;
+  if (!move_to (self, position))
+    emit_changed (self);
 }
 
 double
@@ -376,9 +402,11 @@ hs_playback_set_playing (HsPlayback *self, gboolean playing)
   if (self->target < 0 && self->playing == !!playing)
     return;
 
-  /* Play and pause both take over from a step under way. */
+  /* Play and pause both take over from a step under way. Pausing leaves the
+   * live end behind; playing from the end follows it again. */
   self->target = -1;
   set_playing_internal (self, playing);
+  self->following = playing && self->position >= get_end (self);
   emit_changed (self);
 }
 
@@ -427,6 +455,9 @@ hs_playback_tick (HsPlayback *self, gint64 elapsed_us)
 
   limit = self->target >= 0 ? self->target : get_end (self);
   delta = MAX (1, (gint64) llround ((double) elapsed_us * self->speed));
+  /* Playing that catches up with the end follows the trace live again. */
+  if (self->playing && self->target < 0 && MIN (self->position + delta, limit) >= get_end (self))
+    self->following = TRUE;
   moved = move_to (self, MIN (self->position + delta, limit));
 
   if (self->target >= 0 && self->position >= self->target)
@@ -457,6 +488,14 @@ hs_playback_is_stepping (HsPlayback *self)
 }
 
 gboolean
+hs_playback_is_replay (HsPlayback *self)
+{
+  g_return_val_if_fail (HS_IS_PLAYBACK (self), FALSE);
+
+  return self->replay;
+}
+
+gboolean
 hs_playback_is_live (HsPlayback *self)
 {
   g_return_val_if_fail (HS_IS_PLAYBACK (self), FALSE);
@@ -481,6 +520,7 @@ hs_playback_step_forward (HsPlayback *self)
     }
 
   set_playing_internal (self, FALSE);
+  self->following = FALSE;
 
   n_visible = hs_playback_get_n_visible (self);
   if (n_visible > 0 &&
@@ -501,6 +541,7 @@ hs_playback_step_back (HsPlayback *self)
 
   self->target = -1;
   set_playing_internal (self, FALSE);
+  self->following = FALSE;
 
   n_visible = hs_playback_get_n_visible (self);
   if (n_visible >= 2)
@@ -518,6 +559,7 @@ hs_playback_go_to_start (HsPlayback *self)
 
   self->target = -1;
   set_playing_internal (self, FALSE);
+  self->following = FALSE;
   move_to (self, 0);
   emit_changed (self);
 }
@@ -528,6 +570,7 @@ hs_playback_go_live (HsPlayback *self)
   g_return_if_fail (HS_IS_PLAYBACK (self));
 
   self->target = -1;
+  self->following = TRUE;
   move_to (self, get_end (self));
   set_playing_internal (self, TRUE);
   emit_changed (self);

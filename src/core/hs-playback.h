@@ -80,6 +80,11 @@ void        hs_playback_go_to_start        (HsPlayback *self);
 /* Jumps to the end and plays, so new events animate as they arrive. */
 void        hs_playback_go_live            (HsPlayback *self);
 gboolean    hs_playback_is_stepping        (HsPlayback *self);
+/* Property "replay" (read-only): the user went back in time (stepped
+ * back, to the start, paused, sought, stepped forward) and the trace has
+ * more than is shown: views show the past, replayed from the trace, until
+ * hs_playback_go_live() or playing catches up with the end. */
+gboolean    hs_playback_is_replay          (HsPlayback *self);
 /* TRUE when playing and caught up with the trace. */
 gboolean    hs_playback_is_live            (HsPlayback *self);
 

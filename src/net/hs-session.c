@@ -209,6 +209,10 @@ update_item (HsSession *self,
   hs_socket_item_set_state (item, row->state, now_us);
   hs_socket_item_set_queues (item, row->send_q, row->recv_q);
   hs_socket_item_set_timer (item, timer);
+  hs_socket_item_set_time_wait_deadline (item,
+                                         row->timer == 3 && row->state == HS_TCP_STATE_TIME_WAIT
+                                             ? now_us + (gint64) row->expires_ms * 1000
+                                             : 0);
   hs_socket_item_set_owner (item, owner);
   hs_socket_item_age (item, now_us, HIGHLIGHT_US);
 

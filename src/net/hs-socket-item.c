@@ -17,6 +17,7 @@ struct _HsSocketItem
   guint send_q;
   guint recv_q;
   char *timer;
+  gint64 timer_deadline_us; /* when the TIME_WAIT timer runs out; 0 without one */
   char *owner;
   gint64 changed_us;
   gboolean highlight;
@@ -308,4 +309,28 @@ hs_socket_item_age (HsSocketItem *self, gint64 now_us, gint64 max_age_us)
 
   if (self->highlight && now_us - self->changed_us > max_age_us)
     set_highlight (self, FALSE);
+}
+
+void
+hs_socket_item_set_highlight (HsSocketItem *self, gboolean highlight)
+{
+  g_return_if_fail (HS_IS_SOCKET_ITEM (self));
+
+  set_highlight (self, highlight);
+}
+
+void
+hs_socket_item_set_time_wait_deadline (HsSocketItem *self, gint64 deadline_us)
+{
+  g_return_if_fail (HS_IS_SOCKET_ITEM (self));
+
+  self->timer_deadline_us = deadline_us;
+}
+
+gint64
+hs_socket_item_get_time_wait_deadline (HsSocketItem *self)
+{
+  g_return_val_if_fail (HS_IS_SOCKET_ITEM (self), 0);
+
+  return self->timer_deadline_us;
 }

@@ -51,6 +51,17 @@ void          hs_socket_item_age            (HsSocketItem *self,
                                              gint64        now_us,
                                              gint64        max_age_us);
 
+/* Marks the row as just changed (a replayed moment marks the rows whose
+ * state changed at that event). */
+void          hs_socket_item_set_highlight  (HsSocketItem *self,
+                                             gboolean      highlight);
+/* When the kernel's (or the model's) TIME_WAIT timer of this socket runs
+ * out, on the monotonic clock; 0 when it has none. Drawn as the countdown
+ * on the lifeline. */
+void          hs_socket_item_set_time_wait_deadline (HsSocketItem *self,
+                                                     gint64        deadline_us);
+gint64        hs_socket_item_get_time_wait_deadline (HsSocketItem *self);
+
 /* The key rows are matched by: "local foreign". */
 char         *hs_socket_item_make_key       (const HsAddress *local,
                                              const HsAddress *foreign);

@@ -31,10 +31,13 @@ struct _HsDiagramLayout
   HsTrace *trace; /* not a reference: only compared, never used after update */
   gboolean dirty;
 
-  GArray *items;      /* HsDiagramItem */
-  GArray *max_bottom; /* double: max bottom of items [0, i] */
-  GArray *min_top;    /* double: min top of items [i, n) */
-  GArray *anchors;    /* ConnectionAnchor, by connection id */
+  GArray *items;       /* HsDiagramItem */
+  GArray *max_bottom;  /* double: max bottom of items [0, i] */
+  GArray *min_top;     /* double: min top of items [i, n) */
+  GArray *anchors;     /* ConnectionAnchor, by connection id */
+  GArray *countdowns;  /* HsDiagramCountdown, in trace order */
+  GArray *max_reach;   /* double: max bottom of countdowns [0, i] */
+  GHashTable *running; /* 2 × connection + side + 1 → countdown index + 1 */
 
   /* Derived geometry, valid once laid out. */
   double gap;
@@ -86,6 +89,9 @@ hs_diagram_layout_new (void)
   self->max_bottom = g_array_new (FALSE, FALSE, sizeof (double));
   self->min_top = g_array_new (FALSE, FALSE, sizeof (double));
   self->anchors = g_array_new (FALSE, TRUE, sizeof (ConnectionAnchor));
+  self->countdowns = g_array_new (FALSE, TRUE, sizeof (HsDiagramCountdown));
+  self->max_reach = g_array_new (FALSE, FALSE, sizeof (double));
+  self->running = g_hash_table_new (NULL, NULL);
 
   return self;
 }
@@ -100,6 +106,9 @@ hs_diagram_layout_free (HsDiagramLayout *self)
   g_array_unref (self->max_bottom);
   g_array_unref (self->min_top);
   g_array_unref (self->anchors);
+  g_array_unref (self->countdowns);
+  g_array_unref (self->max_reach);
+  g_hash_table_unref (self->running);
   g_free (self->metrics_tag);
   g_free (self);
 }
@@ -273,6 +282,9 @@ reset (HsDiagramLayout *self)
   g_array_set_size (self->max_bottom, 0);
   g_array_set_size (self->min_top, 0);
   g_array_set_size (self->anchors, 0);
+  g_array_set_size (self->countdowns, 0);
+  g_array_set_size (self->max_reach, 0);
+  g_hash_table_remove_all (self->running);
 
   compute_frame (self);
 
@@ -445,6 +457,10 @@ place_error (HsDiagramLayout *self, const HsEvent *event, HsDiagramItem *item)
   self->now = item->bottom;
 }
 
+static void track_countdown (HsDiagramLayout *self,
+                             const HsEvent *event,
+                             const HsDiagramItem *item);
+
 static void
 append_item (HsDiagramLayout *self, const HsEvent *event)
 {
@@ -485,6 +501,8 @@ append_item (HsDiagramLayout *self, const HsEvent *event)
     item.top = MIN (item.top, item.separator.y);
 
   g_array_append_val (self->items, item);
+  if (event->kind == HS_EVENT_STATE)
+    track_countdown (self, event, &item);
 
   /* Keep the two search arrays: a running maximum of bottoms (sorted by
    * construction) and a minimum of tops over every suffix (sorted too).
@@ -504,6 +522,53 @@ append_item (HsDiagramLayout *self, const HsEvent *event)
       if (*top <= item.top)
         break;
       *top = item.top;
+    }
+}
+
+/* A state event ends the countdown of its end, if one runs, and entering
+ * TIME_WAIT starts one. */
+static void
+track_countdown (HsDiagramLayout *self, const HsEvent *event, const HsDiagramItem *item)
+{
+  gpointer key = GUINT_TO_POINTER (event->connection * 2 + item->side + 1);
+  guint running = GPOINTER_TO_UINT (g_hash_table_lookup (self->running, key));
+
+  if (running > 0)
+    {
+      HsDiagramCountdown *countdown =
+          &g_array_index (self->countdowns, HsDiagramCountdown, running - 1);
+
+      countdown->end = event->index;
+      countdown->bottom = MAX (item->anchor_y, countdown->top);
+      g_hash_table_remove (self->running, key);
+
+      /* The running maxima from here on no longer reach down forever. Few
+       * countdowns start within one's 60 s, so this walk is short. */
+      for (guint i = running - 1; i < self->countdowns->len; i++)
+        {
+          double bottom = g_array_index (self->countdowns, HsDiagramCountdown, i).bottom;
+
+          if (i > 0)
+            bottom = MAX (bottom, g_array_index (self->max_reach, double, i - 1));
+          g_array_index (self->max_reach, double, i) = bottom;
+        }
+    }
+
+  if (event->to == HS_TCP_STATE_TIME_WAIT)
+    {
+      HsDiagramCountdown countdown = { 0 };
+      double reach = G_MAXDOUBLE;
+
+      countdown.connection = event->connection;
+      countdown.side = item->side;
+      countdown.start = event->index;
+      countdown.end = G_MAXUINT;
+      countdown.x = self->lifeline[item->side];
+      countdown.top = item->bottom;
+      countdown.bottom = G_MAXDOUBLE;
+      g_array_append_val (self->countdowns, countdown);
+      g_array_append_val (self->max_reach, reach);
+      g_hash_table_insert (self->running, key, GUINT_TO_POINTER (self->countdowns->len));
     }
 }
 
@@ -646,6 +711,77 @@ hs_diagram_layout_find_range (HsDiagramLayout *self, double y0, double y1, guint
       guint mid = lo + (hi - lo) / 2;
 
       if (g_array_index (self->min_top, double, mid) <= y1)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+
+  *first = start;
+  *end = lo;
+  return start < lo;
+}
+
+guint
+hs_diagram_layout_get_n_countdowns (HsDiagramLayout *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->countdowns->len;
+}
+
+const HsDiagramCountdown *
+hs_diagram_layout_get_countdown (HsDiagramLayout *self, guint index)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (index < self->countdowns->len, NULL);
+
+  return &g_array_index (self->countdowns, HsDiagramCountdown, index);
+}
+
+guint
+hs_diagram_layout_get_n_running (HsDiagramLayout *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return g_hash_table_size (self->running);
+}
+
+gboolean
+hs_diagram_layout_find_countdowns (HsDiagramLayout *self,
+                                   double y0,
+                                   double y1,
+                                   guint *first,
+                                   guint *end)
+{
+  guint lo;
+  guint hi;
+  guint start;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (first != NULL && end != NULL, FALSE);
+
+  /* Countdowns start in trace order, so their tops are sorted, and the
+   * running maximum of their bottoms is sorted by construction. */
+  lo = 0;
+  hi = self->max_reach->len;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (g_array_index (self->max_reach, double, mid) < y0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  start = lo;
+
+  lo = start;
+  hi = self->countdowns->len;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (g_array_index (self->countdowns, HsDiagramCountdown, mid).top <= y1)
         lo = mid + 1;
       else
         hi = mid;

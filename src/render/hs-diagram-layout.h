@@ -85,6 +85,20 @@ typedef struct
   gboolean out_of_band;
 } HsDiagramItem;
 
+/* A TIME_WAIT countdown: the bar along an end's lifeline from its
+ * TIME_WAIT pill to the state that ended it (CLOSED when 2 × MSL ran out),
+ * or on to the bottom of what is shown while it lasts. */
+typedef struct
+{
+  guint connection;
+  HsSide side;
+  guint start;   /* the index of the state event that entered TIME_WAIT */
+  guint end;     /* the index of the next state event of that end, G_MAXUINT while none */
+  double x;      /* the lifeline */
+  double top;    /* under the TIME_WAIT pill */
+  double bottom; /* the ending pill's centre line; G_MAXDOUBLE while it lasts */
+} HsDiagramCountdown;
+
 typedef struct _HsDiagramLayout HsDiagramLayout;
 
 /* clang-format off */
@@ -150,6 +164,21 @@ gboolean                hs_diagram_layout_find_range       (HsDiagramLayout *sel
                                                             double           y1,
                                                             guint           *first,
                                                             guint           *end);
+
+/* TIME_WAIT countdowns in trace order, kept up to date as events are
+ * appended. */
+guint                     hs_diagram_layout_get_n_countdowns (HsDiagramLayout *self);
+const HsDiagramCountdown *hs_diagram_layout_get_countdown    (HsDiagramLayout *self,
+                                                              guint            index);
+/* Countdowns that have not ended in the whole trace. */
+guint                     hs_diagram_layout_get_n_running    (HsDiagramLayout *self);
+/* The countdowns that may intersect [@y0, @y1] (an unended one reaches
+ * down without end), as [*@first, *@end), by binary search. */
+gboolean                  hs_diagram_layout_find_countdowns  (HsDiagramLayout *self,
+                                                              double           y0,
+                                                              double           y1,
+                                                              guint           *first,
+                                                              guint           *end);
 /* clang-format on */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HsDiagramLayout, hs_diagram_layout_free)

@@ -7,6 +7,8 @@
 
 #include <math.h>
 
+#include "hs-replay.h"
+
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
 #include <glib/gi18n-lib.h>
@@ -923,6 +925,133 @@ draw_error (Ctx *c, const HsDiagramItem *item, const HsEvent *event, double prog
                 item->box.y + (item->box.height - h) / 2);
 }
 
+/* The time left in TIME_WAIT for @countdown at the moment the view shows,
+ * in µs; 0 once it has ended. */
+static gint64
+countdown_left (Ctx *c, const HsDiagramCountdown *countdown)
+{
+  const HsEvent *start = hs_trace_get_event (c->trace, countdown->start);
+  gint64 now;
+
+  if (countdown->end < c->n_visible)
+    return 0;
+  if (c->view->time_wait_left != NULL)
+    {
+      gint64 left =
+          c->view->time_wait_left (countdown->connection, countdown->side, c->view->time_wait_data);
+
+      if (left >= 0)
+        return MIN (left, HS_TIME_WAIT_US);
+    }
+
+  now = c->view->now_us >= 0 ? c->view->now_us : hs_replay_time_at (c->trace, c->n_visible);
+  return CLAMP (HS_TIME_WAIT_US - (now - start->time_us), 0, HS_TIME_WAIT_US);
+}
+
+/* Along the lifeline, from the TIME_WAIT pill down: a bar for 2 × MSL
+ * whose solid part is the time left, drained from the bottom up. It ends at
+ * the state that ended TIME_WAIT, or reaches the bottom of what is shown
+ * while it lasts. */
+static void
+draw_countdown_bar (Ctx *c, const HsDiagramCountdown *countdown, double content_bottom)
+{
+  cairo_t *cr = c->cr;
+  gboolean ended = countdown->end < c->n_visible;
+  double w = 10 * c->s;
+  double top = countdown->top + 2 * c->s;
+  double bottom = ended ? countdown->bottom : MAX (content_bottom, top + 40 * c->s);
+  double left = (double) countdown_left (c, countdown) / HS_TIME_WAIT_US;
+  const Rgb *color = &c->pal->pill[PILL_CLOSING];
+
+  /* Bars reaching far below the view stop just past it. */
+  bottom = MIN (bottom, c->view->y + c->view->height + w);
+  if (bottom <= top)
+    return;
+
+  rounded_rect (cr, countdown->x - w / 2, top, w, bottom - top, w / 2);
+  set_color (cr, &c->pal->background, 1.0);
+  cairo_fill_preserve (cr);
+  set_color (cr, color, 0.25);
+  cairo_fill_preserve (cr);
+  cairo_set_dash (cr, NULL, 0, 0);
+  cairo_set_line_width (cr, 1.5 * c->s * c->pal->line_boost);
+  set_color (cr, c->pal->outline_pills ? &c->pal->foreground : color, 1.0);
+  cairo_stroke (cr);
+
+  if (!ended && left > 0)
+    {
+      rounded_rect (cr, countdown->x - w / 2, top, w, (bottom - top) * left, w / 2);
+      set_color (cr, color, 1.0);
+      cairo_fill (cr);
+    }
+}
+
+/* The words beside the bar: what is counted and how much is left. */
+static void
+draw_countdown_label (Ctx *c, const HsDiagramCountdown *countdown)
+{
+  gint64 left_us = countdown_left (c, countdown);
+  g_autofree char *text = NULL;
+  double pad = NOTE_PAD_X * c->s;
+  double max_width = c->view->width / 3;
+  double w;
+  double h;
+  double x;
+  double y = countdown->top + GAP * c->s;
+
+  if (countdown->end < c->n_visible)
+    /* TRANSLATORS: beside the TIME_WAIT bar once it has run out */
+    text = g_strdup (_ ("2 × MSL = 60 s: over"));
+  else
+    /* TRANSLATORS: beside the TIME_WAIT bar: the seconds left of 2 × MSL */
+    text = g_strdup_printf (_ ("2 × MSL: %u s left"),
+                            (guint) ((left_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC));
+
+  set_text (c, FONT_DETAIL, text, max_width, &w, &h);
+  w += 2 * pad;
+  if (countdown->side == HS_SIDE_CLIENT)
+    x = countdown->x - 10 * c->s - w;
+  else
+    x = countdown->x + 10 * c->s;
+
+  rounded_rect (c->cr, x, y, w, h + 2 * NOTE_PAD_Y * c->s, 6 * c->s);
+  set_color (c->cr, &c->pal->panel_fill, 1.0);
+  cairo_fill_preserve (c->cr);
+  cairo_set_dash (c->cr, NULL, 0, 0);
+  cairo_set_line_width (c->cr, 1.5 * c->s * c->pal->line_boost);
+  set_color (c->cr, &c->pal->panel_stroke, 1.0);
+  cairo_stroke (c->cr);
+  set_color (c->cr, &c->pal->foreground, 1.0);
+  show_text_at (c, x + pad, y + NOTE_PAD_Y * c->s);
+}
+
+/* The countdowns that started among the events shown and cross the
+ * viewport; @labels chooses the pass (bars under the events, words over). */
+static void
+draw_countdowns (Ctx *c, double y0, double y1, gboolean labels)
+{
+  double content_bottom = hs_diagram_layout_get_height (c->layout, c->n_visible) - 2 * GAP * c->s;
+  guint first;
+  guint end;
+
+  if (!hs_diagram_layout_find_countdowns (c->layout, y0, y1, &first, &end))
+    return;
+
+  for (guint i = first; i < end; i++)
+    {
+      const HsDiagramCountdown *countdown = hs_diagram_layout_get_countdown (c->layout, i);
+
+      if (countdown->start >= c->n_visible)
+        break;
+      if (countdown->end < c->n_visible && countdown->bottom < y0)
+        continue;
+      if (labels)
+        draw_countdown_label (c, countdown);
+      else
+        draw_countdown_bar (c, countdown, content_bottom);
+    }
+}
+
 static char *
 address_or_role (const HsAddress *address, const char *role)
 {
@@ -1205,6 +1334,7 @@ hs_diagram_view_init (HsDiagramView *view, double width, double height)
   view->label_style = HS_LABEL_STYLE_SYMBOLIC;
   view->palette = HS_DIAGRAM_PALETTE_LIGHT;
   view->font_scale = 1.0;
+  view->now_us = -1;
 }
 
 void
@@ -1323,6 +1453,8 @@ draw_internal (cairo_t *cr,
       if (c->current >= first && c->current < end)
         draw_highlight (c, hs_diagram_layout_get_item (layout, c->current));
 
+      draw_countdowns (c, y0, y1, FALSE);
+
       /* Arrows, separators and errors first, pills and notes over them. */
       for (guint pass = 0; pass < 2; pass++)
         {
@@ -1354,6 +1486,8 @@ draw_internal (cairo_t *cr,
                 draw_note (c, item, event, progress);
             }
         }
+
+      draw_countdowns (c, y0, y1, TRUE);
     }
 
   cairo_restore (cr);

@@ -51,6 +51,16 @@ typedef struct
   HsDiagramPalette palette;
   double font_scale;       /* 1 is sized for a projector at 1920×1080 */
   const char *font_family; /* NULL for HS_DIAGRAM_FONT_FAMILY */
+
+  /* The TIME_WAIT countdown of an end still in TIME_WAIT at the moment
+   * shown. Live, @time_wait_left (when set) gives the time left on the
+   * kernel's or the model's timer in µs, or -1 when it does not know;
+   * otherwise the time left is 2 × MSL minus the time since the end entered
+   * TIME_WAIT, on the trace's clock, at @now_us (or, when @now_us is
+   * negative, at the last event shown: a replay, an export). */
+  gint64 (*time_wait_left) (guint connection, HsSide side, gpointer user_data);
+  gpointer time_wait_data;
+  gint64 now_us;
 } HsDiagramView;
 
 /* clang-format off */

@@ -39,6 +39,11 @@ struct _HsCanvas
   gboolean in_tick;
   gboolean setting_scroll; /* our own changes of the vadjustment */
   gint64 last_position;
+
+  HsCanvasTimeWaitFunc time_wait_func;
+  gpointer time_wait_data;
+  guint countdown_tick_id;
+  gint64 countdown_drawn; /* frame time of the last countdown redraw */
 };
 
 enum
@@ -105,6 +110,49 @@ make_view (HsCanvas *self, HsDiagramView *view)
   view->label_style = self->label_style;
   view->palette = resolve_palette (self);
   view->font_scale = self->font_scale;
+
+  /* Live, the countdown is the kernel's timer; in a replay, the trace's
+   * clock at the moment shown. */
+  if (!hs_playback_is_replay (self->playback))
+    {
+      view->time_wait_left = self->time_wait_func;
+      view->time_wait_data = self->time_wait_data;
+    }
+}
+
+static gboolean
+countdown_tick_cb (GtkWidget *widget, GdkFrameClock *frame_clock, gpointer user_data)
+{
+  HsCanvas *self = HS_CANVAS (widget);
+  gint64 now = gdk_frame_clock_get_frame_time (frame_clock);
+
+  if (hs_playback_is_replay (self->playback) || hs_diagram_layout_get_n_running (self->layout) == 0)
+    {
+      self->countdown_tick_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  /* A second is a few pixels of the bar: four redraws a second keep it
+   * moving without drawing every frame for a minute. */
+  if (now - self->countdown_drawn >= G_USEC_PER_SEC / 4)
+    {
+      self->countdown_drawn = now;
+      gtk_widget_queue_draw (widget);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* While a TIME_WAIT runs live, its countdown moves with the clock even
+ * when nothing else happens. */
+static void
+ensure_countdown_ticking (HsCanvas *self)
+{
+  if (self->countdown_tick_id != 0 || hs_playback_is_replay (self->playback) ||
+      hs_diagram_layout_get_n_running (self->layout) == 0)
+    return;
+
+  self->countdown_tick_id =
+      gtk_widget_add_tick_callback (GTK_WIDGET (self), countdown_tick_cb, NULL, NULL);
 }
 
 static void
@@ -373,6 +421,8 @@ hs_canvas_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
   hs_diagram_draw (cr, self->layout, self->trace, &view);
   cairo_destroy (cr);
+
+  ensure_countdown_ticking (self);
 }
 
 static void
@@ -384,6 +434,11 @@ hs_canvas_dispose (GObject *object)
     {
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
       self->tick_id = 0;
+    }
+  if (self->countdown_tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->countdown_tick_id);
+      self->countdown_tick_id = 0;
     }
 
   if (self->hadjustment != NULL)
@@ -819,6 +874,16 @@ hs_canvas_set_follow (HsCanvas *self, gboolean follow)
   self->follow = follow;
   ensure_ticking (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLLOW]);
+}
+
+void
+hs_canvas_set_time_wait_func (HsCanvas *self, HsCanvasTimeWaitFunc func, gpointer user_data)
+{
+  g_return_if_fail (HS_IS_CANVAS (self));
+
+  self->time_wait_func = func;
+  self->time_wait_data = user_data;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 HsDiagramLayout *

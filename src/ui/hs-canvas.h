@@ -53,6 +53,17 @@ gboolean          hs_canvas_get_follow      (HsCanvas *self);
 void              hs_canvas_set_follow      (HsCanvas *self,
                                              gboolean  follow);
 
+/* Where the live TIME_WAIT countdown reads its timer (the kernel's or the
+ * model's, through the socket table): @func returns the µs left for that
+ * end, or -1 when it does not know. A replay never asks: it computes the
+ * countdown from the trace's clock. */
+typedef gint64 (*HsCanvasTimeWaitFunc) (guint    connection,
+                                        HsSide   side,
+                                        gpointer user_data);
+void              hs_canvas_set_time_wait_func (HsCanvas             *self,
+                                                HsCanvasTimeWaitFunc  func,
+                                                gpointer              user_data);
+
 /* The layout behind the drawing, for tests. */
 HsDiagramLayout  *hs_canvas_get_layout      (HsCanvas *self);
 

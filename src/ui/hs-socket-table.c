@@ -15,6 +15,7 @@ struct _HsSocketTable
   GtkWidget *scrolled;
   GtkColumnView *view;
   GtkSingleSelection *selection;
+  gboolean replay;
 };
 
 G_DEFINE_FINAL_TYPE (HsSocketTable, hs_socket_table, GTK_TYPE_WIDGET)
@@ -203,4 +204,32 @@ hs_socket_table_get_view (HsSocketTable *self)
   g_return_val_if_fail (HS_IS_SOCKET_TABLE (self), NULL);
 
   return self->view;
+}
+
+void
+hs_socket_table_set_replay (HsSocketTable *self, gboolean replay)
+{
+  g_return_if_fail (HS_IS_SOCKET_TABLE (self));
+
+  replay = !!replay;
+  if (self->replay == replay)
+    return;
+
+  self->replay = replay;
+  if (replay)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "replay");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "replay");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->view), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  replay ? _ ("Sockets replayed from the trace")
+                                         : _ ("Sockets in the kernel"),
+                                  -1);
+}
+
+gboolean
+hs_socket_table_get_replay (HsSocketTable *self)
+{
+  g_return_val_if_fail (HS_IS_SOCKET_TABLE (self), FALSE);
+
+  return self->replay;
 }

@@ -21,6 +21,11 @@ void        hs_socket_table_set_model     (HsSocketTable *self,
                                            GListModel    *model);
 GListModel *hs_socket_table_get_model     (HsSocketTable *self);
 GtkColumnView *hs_socket_table_get_view   (HsSocketTable *self);
+/* Whether the rows are a replay of the past rather than the kernel's (or
+ * the model's) table now: marked on screen and for screen readers. */
+void        hs_socket_table_set_replay    (HsSocketTable *self,
+                                           gboolean       replay);
+gboolean    hs_socket_table_get_replay    (HsSocketTable *self);
 
 /* clang-format on */
 

@@ -11,7 +11,11 @@
 #include "hs-narration.h"
 #include "hs-pcap.h"
 #include "hs-playback.h"
+#include "hs-replay-model.h"
+#include "hs-replay.h"
+#include "hs-socket-item.h"
 #include "hs-socket-table.h"
+#include "hs-timeline.h"
 #include "hs-trace-format.h"
 #include "hs-window.h"
 
@@ -58,6 +62,17 @@ struct _HsWindow
   gboolean presenting;
   GtkFileChooserNative *export_dialog;
   GBinding *show_all_binding;
+
+  /* Time travel (the scrubber, the replayed table) and the narration for
+   * projection: see "Time travel" below. */
+  HsTimeline *timeline;
+  GtkWidget *timeline_bar;
+  GtkLabel *replay_label;
+  GtkWidget *live_button;
+  HsReplayModel *replay_model;
+  GPtrArray *sentences; /* the narration of each event, made once */
+  guint described;      /* events in the canvas's description */
+  char *description;    /* and the description itself */
 };
 
 enum
@@ -137,6 +152,8 @@ update_actions (HsWindow *self)
   }
 }
 
+static void update_time_travel (HsWindow *self);
+
 static void
 update_narration (HsWindow *self)
 {
@@ -148,6 +165,7 @@ update_narration (HsWindow *self)
   gtk_button_set_icon_name (self->play_button, hs_playback_get_playing (self->playback)
                                                    ? "media-playback-pause-symbolic"
                                                    : "media-playback-start-symbolic");
+  update_time_travel (self);
 
   if (current == G_MAXUINT || current >= n_events)
     {
@@ -166,9 +184,6 @@ update_narration (HsWindow *self)
 
       self->narrated = current;
       gtk_label_set_label (self->narration_label, sentence);
-      /* The narration is the diagram's description for screen readers. */
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self->canvas),
-                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, sentence, -1);
     }
 }
 
@@ -176,7 +191,12 @@ static void
 trace_event_changed_cb (HsWindow *self, guint index)
 {
   /* A refined event (the SYN's saved bytes, a kernel confirmation) may
-   * change the sentence on screen. */
+   * change the sentence on screen, and in the description. */
+  if (self->sentences != NULL && index < self->sentences->len)
+    {
+      g_clear_pointer (&g_ptr_array_index (self->sentences, index), g_free);
+      self->described = G_MAXUINT;
+    }
   if (index == self->narrated)
     {
       self->narrated = G_MAXUINT;
@@ -453,6 +473,8 @@ update_appearance (HsWindow *self)
   hs_canvas_set_font_scale (self->canvas, scale);
 }
 
+static void update_time_travel_presenting (HsWindow *self);
+
 static void
 set_presenting (HsWindow *self, gboolean presenting)
 {
@@ -479,6 +501,7 @@ set_presenting (HsWindow *self, gboolean presenting)
     }
 
   update_appearance (self);
+  update_time_travel_presenting (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->canvas));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PRESENTING]);
 }
@@ -751,6 +774,9 @@ hs_window_dispose (GObject *object)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->export_dialog));
   g_clear_object (&self->export_dialog);
   gtk_widget_dispose_template (GTK_WIDGET (self), HS_TYPE_WINDOW);
+  g_clear_object (&self->replay_model);
+  g_clear_pointer (&self->sentences, g_ptr_array_unref);
+  g_clear_pointer (&self->description, g_free);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
 
@@ -779,6 +805,7 @@ hs_window_class_init (HsWindowClass *klass)
 
   g_type_ensure (HS_TYPE_SOCKET_TABLE);
   g_type_ensure (HS_TYPE_CANVAS);
+  g_type_ensure (HS_TYPE_TIMELINE);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/hs-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HsWindow, toast_overlay);
@@ -808,6 +835,12 @@ hs_window_class_init (HsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HsWindow, auto_button);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, step_button);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, sockets_heading);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, timeline);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, timeline_bar);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, replay_label);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, live_button);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, 0, "settings.narration-large",
+                                       NULL);
 
   gtk_widget_class_install_action (widget_class, "wire.drop-next", NULL, wire_action);
   gtk_widget_class_install_action (widget_class, "wire.deliver", NULL, wire_action);
@@ -859,6 +892,207 @@ hs_window_class_init (HsWindowClass *klass)
                                        "client.connect", NULL);
 }
 
+/* Time travel. The canvas's playback is the one cursor: the scrubber,
+ * the keys and the buttons move it, and everything here follows it. While
+ * it replays the past, the socket table shows the rows replayed from the
+ * trace at that event (HsReplayModel), marked as a replay; live, the
+ * kernel's (or the model's) again. */
+
+/* The kernel's (or the model's) TIME_WAIT timer of one end, through the
+ * live socket table, for the countdown on its lifeline. */
+static gint64
+time_wait_left_cb (guint connection, HsSide side, gpointer user_data)
+{
+  HsWindow *self = HS_WINDOW (user_data);
+  HsTrace *trace = hs_session_get_trace (self->session);
+  GListModel *sockets = hs_session_get_sockets (self->session);
+  const HsTraceConnection *c;
+  g_autofree char *key = NULL;
+
+  if (connection == 0 || connection >= hs_trace_get_n_connections (trace))
+    return -1;
+  c = hs_trace_get_connection (trace, connection);
+  key = side == HS_SIDE_CLIENT ? hs_socket_item_make_key (&c->client, &c->server)
+                               : hs_socket_item_make_key (&c->server, &c->client);
+
+  for (guint i = 0, n = g_list_model_get_n_items (sockets); i < n; i++)
+    {
+      g_autoptr (HsSocketItem) item = g_list_model_get_item (sockets, i);
+      gint64 deadline;
+
+      if (g_strcmp0 (hs_socket_item_get_key (item), key) != 0)
+        continue;
+      deadline = hs_socket_item_get_time_wait_deadline (item);
+      if (hs_socket_item_get_state (item) != HS_TCP_STATE_TIME_WAIT || deadline == 0)
+        return -1;
+      return MAX (0, deadline - g_get_monotonic_time ());
+    }
+  return -1;
+}
+
+/* The most sentences the canvas's description carries: a lesson has tens
+ * of events; a trace of thousands would make every step push megabytes to
+ * the screen reader. */
+#define MAX_DESCRIBED 200
+
+static const char *
+sentence_for (HsWindow *self, HsTrace *trace, guint index)
+{
+  if (self->sentences->len <= index)
+    g_ptr_array_set_size (self->sentences, index + 1);
+  if (g_ptr_array_index (self->sentences, index) == NULL)
+    g_ptr_array_index (self->sentences, index) = hs_narration_describe (trace, index);
+  return g_ptr_array_index (self->sentences, index);
+}
+
+/* The canvas's accessible description is the narration so far, so that a
+ * screen reader can follow (and reread) the lesson. */
+static void
+update_description (HsWindow *self)
+{
+  HsTrace *trace = hs_session_get_trace (self->session);
+  guint n_visible = MIN (hs_playback_get_n_visible (self->playback), hs_trace_get_n_events (trace));
+  g_autoptr (GString) text = NULL;
+  guint first;
+
+  if (n_visible == self->described)
+    return;
+  self->described = n_visible;
+
+  text = g_string_new (NULL);
+  first = n_visible > MAX_DESCRIBED ? n_visible - MAX_DESCRIBED : 0;
+  if (first > 0)
+    g_string_append_printf (text,
+                            g_dngettext (GETTEXT_PACKAGE,
+                                         "(%u earlier event is not repeated here.)",
+                                         "(%u earlier events are not repeated here.)", first),
+                            first);
+  for (guint i = first; i < n_visible; i++)
+    {
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      g_string_append (text, sentence_for (self, trace, i));
+    }
+  if (text->len == 0)
+    g_string_append (text, gtk_label_get_label (self->narration_label));
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->canvas),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text->str, -1);
+  g_free (self->description);
+  self->description = g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static void
+update_replay_table (HsWindow *self, gboolean replay)
+{
+  GListModel *model = replay ? hs_replay_model_get_sockets (self->replay_model)
+                             : hs_session_get_sockets (self->session);
+  guint shown = hs_playback_get_n_visible (self->playback);
+
+  hs_replay_model_set_active (self->replay_model, replay);
+  if (hs_socket_table_get_model (self->socket_table) != model)
+    hs_socket_table_set_model (self->socket_table, model);
+  hs_socket_table_set_replay (self->socket_table, replay);
+
+  if (!replay)
+    {
+      update_table_source (self);
+      return;
+    }
+
+  {
+    /* TRANSLATORS: the socket table's heading while replaying the past */
+    g_autofree char *heading = g_strdup_printf (_ ("Sockets at event %u (replay)"), shown);
+    g_autofree char *source =
+        g_strdup_printf (_ ("Replayed from the trace: the sockets as they were after event %u, "
+                            "not the kernel's table now."),
+                         shown);
+
+    gtk_label_set_label (self->sockets_heading, heading);
+    gtk_label_set_label (self->table_source_label, source);
+  }
+}
+
+static void
+update_time_travel (HsWindow *self)
+{
+  HsTrace *trace = hs_session_get_trace (self->session);
+  gboolean replay = hs_playback_is_replay (self->playback);
+  guint n_events = hs_trace_get_n_events (trace);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->replay_label), replay);
+  gtk_widget_set_visible (self->live_button, replay);
+  if (replay)
+    {
+      double seconds = hs_replay_time_at (trace, n_events) / (double) G_USEC_PER_SEC;
+      /* TRANSLATORS: shown while the view replays the past: the latest
+       * event and its time on the trace's clock */
+      g_autofree char *text =
+          g_strdup_printf (_ ("Replay — live is at event %u · %.1f s"), n_events, seconds);
+
+      gtk_label_set_label (self->replay_label, text);
+    }
+  update_replay_table (self, replay);
+  update_description (self);
+}
+
+/* Everything of time travel that follows the session: its playback and
+ * its trace. */
+static void
+set_time_travel_session (HsWindow *self)
+{
+  g_clear_object (&self->replay_model);
+  self->replay_model = hs_replay_model_new (self->playback);
+  g_ptr_array_set_size (self->sentences, 0);
+  self->described = G_MAXUINT;
+  hs_timeline_set_playback (self->timeline, self->playback);
+  hs_canvas_set_time_wait_func (self->canvas, time_wait_left_cb, self);
+}
+
+static void
+trace_cleared_cb (HsWindow *self)
+{
+  g_ptr_array_set_size (self->sentences, 0);
+  self->described = G_MAXUINT;
+}
+
+/* The replay notice is read from the back row too. */
+static void
+update_time_travel_presenting (HsWindow *self)
+{
+  if (self->presenting)
+    gtk_widget_add_css_class (self->timeline_bar, "presenting");
+  else
+    gtk_widget_remove_css_class (self->timeline_bar, "presenting");
+}
+
+static void
+narration_large_changed_cb (HsWindow *self)
+{
+  if (g_settings_get_boolean (self->settings, "narration-large"))
+    gtk_widget_add_css_class (GTK_WIDGET (self->narration_label), "large");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->narration_label), "large");
+}
+
+static void
+setup_time_travel (HsWindow *self)
+{
+  g_autoptr (GSimpleActionGroup) group = g_simple_action_group_new ();
+  g_autoptr (GAction) large = g_settings_create_action (self->settings, "narration-large");
+
+  self->sentences = g_ptr_array_new_with_free_func (g_free);
+  self->described = G_MAXUINT;
+
+  /* The zoom of the narration is remembered, and applies while presenting
+   * too. */
+  g_action_map_add_action (G_ACTION_MAP (group), large);
+  gtk_widget_insert_action_group (GTK_WIDGET (self), "settings", G_ACTION_GROUP (group));
+  g_signal_connect_object (self->settings, "changed::narration-large",
+                           G_CALLBACK (narration_large_changed_cb), self, G_CONNECT_SWAPPED);
+  narration_large_changed_cb (self);
+}
+
 /* Everything that follows the session: a new network is a new session, with
  * its own trace, socket table and wire. */
 static void
@@ -883,6 +1117,7 @@ set_session (HsWindow *self, HsSession *session)
   hs_canvas_set_trace (self->canvas, trace);
   self->playback = hs_canvas_get_playback (self->canvas);
   hs_socket_table_set_model (self->socket_table, hs_session_get_sockets (session));
+  set_time_travel_session (self);
   self->show_all_binding = g_object_bind_property (self->show_all_switch, "active", session,
                                                    "show-all", G_BINDING_SYNC_CREATE);
 
@@ -895,6 +1130,8 @@ set_session (HsWindow *self, HsSession *session)
   g_signal_connect_object (self->playback, "changed", G_CALLBACK (update_narration), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->playback, "notify::playing", G_CALLBACK (update_narration), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (trace, "cleared", G_CALLBACK (trace_cleared_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (trace, "event-changed", G_CALLBACK (trace_event_changed_cb), self,
                            G_CONNECT_SWAPPED);
@@ -909,6 +1146,8 @@ set_session (HsWindow *self, HsSession *session)
   update_narration (self);
   gtk_label_set_label (self->narration_label,
                        _ ("Press Listen, then Connect, and watch the three-way handshake."));
+  self->described = G_MAXUINT;
+  update_description (self);
 }
 
 /* The network of the last lesson; the lab where it can run, else the host
@@ -996,6 +1235,8 @@ hs_window_init (HsWindow *self)
                            G_CONNECT_SWAPPED);
   gtk_toggle_button_set_active (self->auto_button, TRUE);
 
+  setup_time_travel (self);
+
   /* For tests that pick a network as a user does. */
   g_object_set_data (G_OBJECT (self), "hs-network-dropdown", self->network_dropdown);
   set_session (self, initial_session (self));
@@ -1031,4 +1272,28 @@ hs_window_get_narration (HsWindow *self)
   g_return_val_if_fail (HS_IS_WINDOW (self), NULL);
 
   return gtk_label_get_label (self->narration_label);
+}
+
+GtkWidget *
+hs_window_get_timeline (HsWindow *self)
+{
+  g_return_val_if_fail (HS_IS_WINDOW (self), NULL);
+
+  return GTK_WIDGET (self->timeline);
+}
+
+GtkWidget *
+hs_window_get_socket_table (HsWindow *self)
+{
+  g_return_val_if_fail (HS_IS_WINDOW (self), NULL);
+
+  return GTK_WIDGET (self->socket_table);
+}
+
+const char *
+hs_window_get_description (HsWindow *self)
+{
+  g_return_val_if_fail (HS_IS_WINDOW (self), NULL);
+
+  return self->description;
 }

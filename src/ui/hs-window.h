@@ -19,6 +19,13 @@ HsSession *hs_window_get_session  (HsWindow *self);
 GtkWidget *hs_window_get_canvas   (HsWindow *self);
 /* The narration shown now, for tests. */
 const char *hs_window_get_narration (HsWindow *self);
+/* The time-travel scrubber (an HsTimeline) and the socket table (an
+ * HsSocketTable), for tests. */
+GtkWidget *hs_window_get_timeline (HsWindow *self);
+GtkWidget *hs_window_get_socket_table (HsWindow *self);
+/* The canvas's accessible description (the narration so far), for tests:
+ * GTK 4.8 cannot read it back. */
+const char *hs_window_get_description (HsWindow *self);
 
 /* clang-format on */
 
