@@ -2175,6 +2175,10 @@ side_settled (HsSession *self, Conn *c, HsSide side, char **what)
   HsTcpState state = hs_inference_get_state (self->inference, c->id, side);
   HsEndpoint *peer = c->endpoint[HS_SIDE_OTHER (side)];
 
+  /* The other machine's end is not ours to wait for. */
+  if (!observes_side (self, side))
+    return TRUE;
+
   if ((c->seen[side] || c->endpoint[side] != NULL) && !c->gone[side] &&
       state != HS_TCP_STATE_CLOSED && !hs_inference_is_confirmed (self->inference, c->id, side))
     {
@@ -2188,8 +2192,10 @@ side_settled (HsSession *self, Conn *c, HsSide side, char **what)
 
   /* A FIN on its way or a delayed ACK: the kernel will show the outcome
    * within a delayed-ACK timeout, and whether the close takes three or
-   * four segments depends on it. */
-  if (hs_inference_get_waiting (self->inference, c->id, side) &&
+   * four segments depends on it. Only with both ends in this process can
+   * the outcome be seen. */
+  if (self->role == HS_SESSION_ROLE_LOCAL &&
+      hs_inference_get_waiting (self->inference, c->id, side) &&
       (c->seen[HS_SIDE_CLIENT] || c->seen[HS_SIDE_SERVER]) &&
       !(c->gone[HS_SIDE_CLIENT] && c->gone[HS_SIDE_SERVER]))
     {

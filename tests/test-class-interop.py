@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The class server with clients that are not Handshake (nc, Python
+sockets, a burst of 200 from another process, malformed and hostile
+input), the connection cap, and the client against servers that are not
+Handshake (python3 -m http.server, nc -l). Only loopback addresses.
+
+Usage: test-class-interop.py HANDSHAKE_CLI"""
+
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from classlib import Checker, Server, connection_ids, read_trace, states, wait_for  # noqa: E402
+
+BURST = 200
+BURST_CLIENTS = r"""
+import socket, sys
+port = int(sys.argv[1]); n = int(sys.argv[2])
+socks = []
+for i in range(n):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(b"student %d\n" % i)
+    socks.append(s)
+for s in socks:
+    s.close()
+print(n)
+"""
+
+
+def client_ports(events, connections, ids):
+    return {int(connections[i]["client"].rsplit(":", 1)[1]) for i in ids if i in connections}
+
+
+def received(events, connection):
+    return [e for e in events if e["kind"] == "app" and e["action"] == "receive"
+            and e["connection"] == connection]
+
+
+def main():
+    cli = os.path.abspath(sys.argv[1])
+    tmp = tempfile.mkdtemp(prefix="hs-interop-")
+    t = Checker()
+    servers = []
+    procs = []
+    try:
+        server = Server(cli, "0", os.path.join(tmp, "server.jsonl"))
+        servers.append(server)
+        port = server.listen_port()
+        baseline = server.fd_count()
+
+        # nc, as a student would type it.
+        if shutil.which("nc"):
+            nc = subprocess.run(["nc", "-N", "127.0.0.1", str(port)], input=b"hello from nc\n",
+                                capture_output=True, timeout=20)
+            t.check(nc.returncode == 0, "nc connected and closed", nc.stderr)
+        else:
+            t.check(False, "nc (netcat-openbsd, build-aux/packages.txt) is installed")
+
+        # Python clients: text, invalid UTF-8, a 1 MB line, connect and
+        # vanish, a reset right after the handshake.
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"\xff\xfe\xfd not UTF-8\n")
+        s.close()
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"x" * (1024 * 1024) + b"\n")
+        s.close()
+        socket.create_connection(("127.0.0.1", port)).close()
+        s = socket.create_connection(("127.0.0.1", port))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+        # A reset during the handshake: a non-blocking connect closed with
+        # SO_LINGER 0 at once.
+        s = socket.socket()
+        s.setblocking(False)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        try:
+            s.connect(("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+        s.close()
+
+        # Slowloris: a client that sends one byte and stays; the server
+        # must keep serving everyone else meanwhile.
+        slow = socket.create_connection(("127.0.0.1", port))
+        slow.sendall(b"s")
+
+        # The burst: 200 clients from another process.
+        events_before, _ = server.trace()
+        ids_before = connection_ids(events_before)
+        start = time.monotonic()
+        burst = subprocess.run([sys.executable, "-c", BURST_CLIENTS, str(port), str(BURST)],
+                               capture_output=True, text=True, timeout=60)
+        t.check(burst.returncode == 0, "200 clients connected, sent and closed", burst.stderr)
+
+        def burst_recorded():
+            events, _ = server.trace()
+            new = connection_ids(events) - ids_before
+            done = [i for i in new if (states(events, i, "server") or [""])[-1] == "CLOSED"]
+            return len(new) >= BURST and len(done) >= BURST and (events, new)
+        try:
+            events, new = wait_for(burst_recorded, "all 200 connections to be recorded and closed", 30)
+            t.check(True, "every one of the 200 connections is in the trace, each closed (%.2f s)"
+                    % (time.monotonic() - start))
+        except AssertionError as e:
+            events, _ = server.trace()
+            new = connection_ids(events) - ids_before
+            t.check(False, "every one of the 200 connections is in the trace", "%s: %d" % (e, len(new)))
+        texts = {r["data"] for i in new for r in received(events, i)}
+        t.check(len([x for x in texts if x.startswith('"student ')]) == BURST,
+                "each of the 200 clients' text was received", len(texts))
+
+        slow.sendall(b"low\n")
+        slow.close()
+
+        # Every descriptor the clients cost is given back.
+        try:
+            wait_for(lambda: server.fd_count() <= baseline, "descriptors back to the baseline", 20)
+            t.check(True, "descriptors back to the baseline (%d)" % baseline)
+        except AssertionError:
+            t.check(False, "descriptors back to the baseline", (baseline, server.fd_count()))
+
+        events, connections = server.trace()
+        datas = [e.get("data", "") for e in events if e["kind"] == "app" and e["action"] == "receive"]
+        t.check(any(d == '"hello from nc\\n"' for d in datas), "nc's line was received", datas[:3])
+        t.check(any(d.startswith("ff fe fd") for d in datas), "invalid UTF-8 is shown as hex")
+        t.check(any("not kept" in e.get("text", "") for e in events if e["kind"] == "app"),
+                "the 1 MB line is cut at the per-connection limit")
+        t.check(any(d.endswith('…"') for d in datas), "a long line is cut with a mark")
+        resets = [e for e in events if e["kind"] == "app" and e["action"] == "reset"]
+        t.check(len(resets) >= 1, "a client's reset is recorded", len(resets))
+        rc, err = server.stop()
+        servers.remove(server)
+        t.check(rc == 0, "serve ended cleanly", err)
+        events, _ = read_trace(server.out)
+        t.check(events[-1]["kind"] == "state" and events[-1]["to"] == "CLOSED",
+                "the listener's close is the last event written")
+
+        # The cap: the third client is told the server is full.
+        capped = Server(cli, "0", os.path.join(tmp, "capped.jsonl"), extra=["--max-connections", "2"])
+        servers.append(capped)
+        cport = capped.listen_port()
+        held = [socket.create_connection(("127.0.0.1", cport)) for _ in range(2)]
+        wait_for(lambda: len(connection_ids(capped.trace()[0])) == 2, "two accepted connections")
+        third = socket.create_connection(("127.0.0.1", cport), timeout=10)
+        reply = b""
+        while True:
+            chunk = third.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+        third.close()
+        t.check(b"full" in reply and b"2 connections" in reply, "a client over the cap is told why",
+                reply)
+        try:
+            wait_for(lambda: any(e["kind"] == "error" and "Refused" in e["message"]
+                                 for e in capped.trace()[0]), "the refusal in the trace")
+            t.check(True, "the refusal is in the trace")
+        except AssertionError as e:
+            t.check(False, "the refusal is in the trace", e)
+        for h in held:
+            h.close()
+        capped.stop()
+        servers.remove(capped)
+
+        # Address in use, and (as another user) a port below 1024.
+        busy = socket.socket()
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        r = subprocess.run([cli, "serve", "127.0.0.1:%d" % busy.getsockname()[1]],
+                           capture_output=True, text=True, timeout=20)
+        t.check(r.returncode == 1 and "in use" in r.stderr, "address in use is explained", r.stderr)
+        busy.close()
+        if os.geteuid() == 0 and shutil.which("setpriv"):
+            r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", cli,
+                                "serve", "80"], capture_output=True, text=True, timeout=20)
+            t.check(r.returncode == 1 and "1024" in r.stderr, "a port below 1024 is explained",
+                    r.stderr)
+        r = subprocess.run([cli, "serve", "0.0.0.0:5005", "--format", "xml"], capture_output=True,
+                           text=True, timeout=20)
+        t.check(r.returncode == 2, "a bad format is a usage error", r.stderr)
+
+        # The client against servers that are not Handshake.
+        http = subprocess.Popen([sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1",
+                                 "--directory", tmp], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                text=True)
+        procs.append(http)
+        line = http.stdout.readline()
+        hport = int(line.split(" port ")[1].split()[0])
+        scenario = os.path.join(tmp, "http.scenario")
+        with open(scenario, "w") as f:
+            f.write('connect 127.0.0.1:%d\nsend client "GET / HTTP/1.0\\r\\n\\r\\n"\nwait 500ms\n'
+                    'close client\n' % hport)
+        r = subprocess.run([cli, "run", scenario, "--format", "jsonl"], capture_output=True, text=True,
+                           timeout=60)
+        lines = [__import__("json").loads(x) for x in r.stdout.splitlines()][1:]
+        got = "".join(e.get("data", "") for e in lines if e["kind"] == "app" and e["action"] == "receive")
+        t.check(r.returncode == 0 and "HTTP/1.0 200" in got, "the client talks to python3 -m http.server",
+                r.stderr)
+        t.check("ESTABLISHED" in states(lines, 1, "client", "kernel"), "the client's states are the kernel's")
+        http.terminate()
+        http.wait()
+        procs.remove(http)
+
+        if shutil.which("nc"):
+            probe = socket.socket()
+            probe.bind(("127.0.0.1", 0))
+            nport = probe.getsockname()[1]
+            probe.close()
+            listener = subprocess.Popen(["nc", "-l", "127.0.0.1", str(nport)], stdout=subprocess.PIPE)
+            procs.append(listener)
+            wait_for(lambda: subprocess.run(["ss", "-Htln", "sport = :%d" % nport], capture_output=True,
+                                            text=True).stdout.strip(), "nc -l to listen")
+            with open(scenario, "w") as f:
+                f.write('connect 127.0.0.1:%d\nsend client "hello nc"\nclose client\n' % nport)
+            r = subprocess.run([cli, "run", scenario, "--format", "jsonl"], capture_output=True,
+                               text=True, timeout=60)
+            out, _ = listener.communicate(timeout=20)
+            procs.remove(listener)
+            t.check(r.returncode == 0 and out == b"hello nc", "the client talks to nc -l", (r.stderr, out))
+    finally:
+        for s in servers:
+            try:
+                s.stop()
+            except AssertionError:
+                pass
+        for p in procs:
+            p.kill()
+            p.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+    t.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
