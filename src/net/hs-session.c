@@ -53,6 +53,7 @@ typedef struct
   HsConnectionItem *item;
   gsize bytes_kept;
   gint64 accepted_us; /* when accept() returned it, 0 for our own client's */
+  gint64 acted_us;    /* when the application last did something to it */
   guint32 last_syn_seq[2];
   guint syn_count[2];
 } Conn;
@@ -580,6 +581,10 @@ apply_server_states (HsSession *self, GArray *rows)
         continue;
       c->seen[HS_SIDE_SERVER] = TRUE;
       g_hash_table_add (present, c);
+      /* The dump is a picture taken when it began: a connection the
+       * application closed since then is not taken back to its old state. */
+      if (c->acted_us >= self->dump_started_us)
+        continue;
       hs_inference_kernel_state (self->inference, c->id, HS_SIDE_SERVER, row->state, FALSE);
     }
 
@@ -589,7 +594,8 @@ apply_server_states (HsSession *self, GArray *rows)
 
       if ((c->seen[HS_SIDE_SERVER] ||
            (c->accepted_us != 0 && c->accepted_us < self->dump_started_us)) &&
-          !c->gone[HS_SIDE_SERVER] && !g_hash_table_contains (present, c))
+          c->acted_us < self->dump_started_us && !c->gone[HS_SIDE_SERVER] &&
+          !g_hash_table_contains (present, c))
         {
           c->gone[HS_SIDE_SERVER] = TRUE;
           hs_inference_kernel_state (self->inference, c->id, HS_SIDE_SERVER, HS_TCP_STATE_UNKNOWN,
@@ -960,6 +966,7 @@ endpoint_eof_cb (HsEndpoint *endpoint, gpointer user_data)
   HsSide side = hs_endpoint_get_side (endpoint);
   HsSide peer = HS_SIDE_OTHER (side);
 
+  c->acted_us = g_get_monotonic_time ();
   /* recv() returning 0 proves the peer's FIN arrived (its ACK may still be
    * delayed). A peer that is not ours closed without our seeing it. */
   if (!hs_inference_get_fin_sent (self->inference, c->id, peer))
@@ -988,6 +995,7 @@ endpoint_reset_cb (HsEndpoint *endpoint, const GError *error, gpointer user_data
   HsSide side = hs_endpoint_get_side (endpoint);
   HsSide peer = HS_SIDE_OTHER (side);
 
+  c->acted_us = g_get_monotonic_time ();
   if (!c->aborted[peer])
     {
       g_autofree char *peer_text = hs_address_to_string (hs_endpoint_get_remote (endpoint));
@@ -1193,7 +1201,7 @@ server_accepted_cb (HsServer *server, HsEndpoint *endpoint, const HsPacket *syn,
       g_ptr_array_add (self->conns, c);
       conn_add_item (self, c, client);
     }
-  c->accepted_us = g_get_monotonic_time ();
+  c->accepted_us = c->acted_us = g_get_monotonic_time ();
   /* Captured segments of the handshake come before what accept() implies. */
   conn_set_key (self, c);
 
@@ -2069,6 +2077,7 @@ end_conn (HsSession *self, Conn *c, HsSide side, HsAppAction action, GError **er
   g_autoptr (GError) local_error = NULL;
   gboolean ok;
 
+  c->acted_us = g_get_monotonic_time ();
   hs_inference_app (self->inference, c->id, side, action, NULL, NULL);
 
   /* Giving up a connection attempt sends nothing: the kernel just forgets
