@@ -1147,9 +1147,11 @@ count_open_server (HsSession *self)
 static void
 refuse (HsSession *self, HsEndpoint *endpoint, const char *client_text)
 {
-  g_autofree char *line = g_strdup_printf (_ ("This Handshake server is full: it already has %u "
-                                              "connections. Try again later.\r\n"),
+  g_autofree char *text = g_strdup_printf (_ ("This Handshake server is full: it already has %u "
+                                              "connections. Try again later."),
                                            self->max_connections);
+  /* One line as telnet and nc expect it. */
+  g_autofree char *line = g_strconcat (text, "\r\n", NULL);
   g_autofree char *message = NULL;
   g_autoptr (GError) error = NULL;
 
