@@ -14,6 +14,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -118,6 +119,42 @@ def main():
 
         slow.sendall(b"low\n")
         slow.close()
+
+        # A flood: one client sends 32 MB as fast as it can. Meanwhile a
+        # newcomer is accepted and its line recorded promptly: the flood
+        # is read a slice per main-loop dispatch, not all at once.
+        flood = socket.create_connection(("127.0.0.1", port))
+        stop_flood = threading.Event()
+
+        def pour():
+            chunk = b"z" * 65536
+            try:
+                for _ in range(512):
+                    if stop_flood.is_set():
+                        break
+                    flood.sendall(chunk)
+            except OSError:
+                pass
+        pourer = threading.Thread(target=pour)
+        pourer.start()
+        time.sleep(0.05)
+        events_before, _ = server.trace()
+        ids_before = connection_ids(events_before)
+        started = time.monotonic()
+        newcomer = socket.create_connection(("127.0.0.1", port), timeout=10)
+        newcomer.sendall(b"during the flood\n")
+        try:
+            wait_for(lambda: any(e["kind"] == "app" and e["action"] == "receive"
+                                 and e["connection"] not in ids_before
+                                 and "during the flood" in e.get("data", "")
+                                 for e in server.trace()[0]), "the newcomer's line", 10)
+            t.check(True, "a newcomer is served during a flood (%.2f s)" % (time.monotonic() - started))
+        except AssertionError as e:
+            t.check(False, "a newcomer is served during a flood", e)
+        stop_flood.set()
+        pourer.join()
+        flood.close()
+        newcomer.close()
 
         # Every descriptor the clients cost is given back.
         try:
