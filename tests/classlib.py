@@ -67,15 +67,15 @@ class Server:
     def fd_count(self):
         return len(os.listdir("/proc/%d/fd" % self.proc.pid))
 
-    def stop(self):
+    def stop(self, signum=signal.SIGINT):
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
+            self.proc.send_signal(signum)
             try:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-                raise AssertionError("serve did not end on SIGINT")
+                raise AssertionError("serve did not end on signal %d" % signum)
         err = self.proc.stderr.read()
         self.proc.stderr.close()
         return self.proc.returncode, err

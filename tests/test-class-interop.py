@@ -9,6 +9,7 @@ Usage: test-class-interop.py HANDSHAKE_CLI"""
 
 import os
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -203,8 +204,11 @@ def main():
             t.check(False, "the refusal is in the trace", e)
         for h in held:
             h.close()
-        capped.stop()
+        rc, err = capped.stop(signal.SIGTERM)
         servers.remove(capped)
+        events, _ = read_trace(capped.out)
+        t.check(rc == 0 and events[-1]["kind"] == "state" and events[-1]["to"] == "CLOSED",
+                "SIGTERM ends serve cleanly, everything written", err)
 
         # Address in use, and (as another user) a port below 1024.
         busy = socket.socket()
