@@ -15,6 +15,7 @@ struct _HsSocketTable
   GtkWidget *scrolled;
   GtkColumnView *view;
   GtkSingleSelection *selection;
+  GtkColumnViewColumn *view_columns[8];
 };
 
 G_DEFINE_FINAL_TYPE (HsSocketTable, hs_socket_table, GTK_TYPE_WIDGET)
@@ -72,7 +73,6 @@ setup_cb (GtkSignalListItemFactory *factory, GtkListItem *list_item, const Colum
   GtkWidget *label = gtk_label_new (NULL);
 
   gtk_label_set_xalign (GTK_LABEL (label), column->numeric ? 1.0 : 0.0);
-  gtk_label_set_width_chars (GTK_LABEL (label), column->width_chars);
   /* Only a long IPv6 address gives way; states and numbers are never cut. */
   if (column->expand)
     gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
@@ -113,6 +113,25 @@ unbind_cb (GtkSignalListItemFactory *factory, GtkListItem *list_item, const Colu
     g_binding_unbind (binding);
   g_signal_handlers_disconnect_by_func (item, highlight_changed_cb, label);
   gtk_widget_remove_css_class (label, "changed");
+}
+
+/* Each column is as wide as its usual values, measured once in the
+ * table's own font: a label's width-chars would ask Pango for the font's
+ * metrics at every measure, and with hundreds of rows changing that is most
+ * of a frame. */
+static void
+view_realize_cb (GtkWidget *view, HsSocketTable *self)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (view, "0123456789");
+  int width = 0;
+  double char_width;
+
+  pango_layout_get_pixel_size (layout, &width, NULL);
+  g_object_unref (layout);
+  char_width = width / 10.0;
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    gtk_column_view_column_set_fixed_width (self->view_columns[i],
+                                            (int) (columns[i].width_chars * char_width) + 24);
 }
 
 static void
@@ -165,8 +184,11 @@ hs_socket_table_init (HsSocketTable *self)
       gtk_column_view_column_set_expand (column, columns[i].expand);
       gtk_column_view_column_set_resizable (column, TRUE);
       gtk_column_view_append_column (self->view, column);
+      self->view_columns[i] = column;
       g_object_unref (column);
     }
+  G_STATIC_ASSERT (G_N_ELEMENTS (columns) == G_N_ELEMENTS (((HsSocketTable *) NULL)->view_columns));
+  g_signal_connect (self->view, "realize", G_CALLBACK (view_realize_cb), self);
 
   self->scrolled = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scrolled), GTK_POLICY_AUTOMATIC,

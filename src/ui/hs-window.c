@@ -13,57 +13,13 @@
 #include "hs-playback.h"
 #include "hs-socket-table.h"
 #include "hs-trace-format.h"
-#include "hs-window.h"
-
-struct _HsWindow
-{
-  AdwApplicationWindow parent_instance;
-
-  GSettings *settings;
-  HsSession *session;
-  HsCanvas *canvas;
-  HsPlayback *playback;
-  guint narrated;
-
-  /* Template widgets */
-  AdwToastOverlay *toast_overlay;
-  AdwWindowTitle *window_title;
-  GtkDropDown *label_style_dropdown;
-  GtkScrolledWindow *canvas_scroller;
-  GtkEntry *listen_address_entry;
-  GtkSpinButton *listen_port_spin;
-  GtkToggleButton *listen_button;
-  GtkEntry *server_send_entry;
-  GtkEntry *connect_host_entry;
-  GtkSpinButton *connect_port_spin;
-  GtkEntry *client_send_entry;
-  GtkSwitch *show_all_switch;
-  HsSocketTable *socket_table;
-  GtkLabel *table_source_label;
-  GtkLabel *narration_label;
-  GtkButton *play_button;
-  GtkDropDown *speed_dropdown;
-  GtkLabel *position_label;
-  GtkWidget *header_bar;
-  GtkWidget *side_scroller;
-  GtkWidget *blank;
-
-  GtkDropDown *network_dropdown;
-  GtkWidget *wire_group;
-  GtkLabel *held_label;
-  GtkToggleButton *auto_button;
-  GtkToggleButton *step_button;
-  GtkLabel *sockets_heading;
-
-  gboolean presenting;
-  GtkFileChooserNative *export_dialog;
-  GBinding *show_all_binding;
-};
+#include "hs-window-private.h"
 
 enum
 {
   PROP_0,
   PROP_PRESENTING,
+  PROP_ROLE,
   N_PROPS
 };
 
@@ -73,8 +29,8 @@ G_DEFINE_FINAL_TYPE (HsWindow, hs_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static const double speeds[] = { 0.25, 0.5, 1.0, 2.0, 4.0 };
 
-static void
-toast (HsWindow *self, const char *message)
+void
+_hs_window_toast (HsWindow *self, const char *message)
 {
   AdwToast *t = adw_toast_new (message);
 
@@ -82,14 +38,16 @@ toast (HsWindow *self, const char *message)
   adw_toast_overlay_add_toast (self->toast_overlay, t);
 }
 
+#define toast _hs_window_toast
+
 static void
 toast_error (HsWindow *self, const GError *error)
 {
   toast (self, error->message);
 }
 
-static void
-update_actions (HsWindow *self)
+void
+_hs_window_update_actions (HsWindow *self)
 {
   HsSession *session = self->session;
   gboolean listening = hs_session_is_listening (session);
@@ -113,7 +71,9 @@ update_actions (HsWindow *self)
   if (gtk_toggle_button_get_active (self->listen_button) != listening)
     gtk_toggle_button_set_active (self->listen_button, listening);
   /* No mnemonic: GTK 4.8 would read its label twice to a screen reader. */
-  gtk_button_set_label (GTK_BUTTON (self->listen_button), listening ? _ ("Stop") : _ ("Listen"));
+  if (g_strcmp0 (gtk_button_get_label (GTK_BUTTON (self->listen_button)),
+                 listening ? _ ("Stop") : _ ("Listen")) != 0)
+    gtk_button_set_label (GTK_BUTTON (self->listen_button), listening ? _ ("Stop") : _ ("Listen"));
   gtk_widget_set_sensitive (GTK_WIDGET (self->listen_address_entry), !listening);
   gtk_widget_set_sensitive (GTK_WIDGET (self->listen_port_spin), !listening);
 
@@ -133,14 +93,19 @@ update_actions (HsWindow *self)
     held = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u segment on the wire",
                                          "%u segments on the wire", n_held),
                             n_held);
-    gtk_label_set_label (self->held_label, held);
+    if (g_strcmp0 (gtk_label_get_label (self->held_label), held) != 0)
+      gtk_label_set_label (self->held_label, held);
   }
+
+  _hs_window_class_update_actions (self);
 }
+
+#define update_actions _hs_window_update_actions
 
 static void
 update_narration (HsWindow *self)
 {
-  HsTrace *trace = hs_session_get_trace (self->session);
+  HsTrace *trace = self->shown_trace;
   guint n_events = hs_trace_get_n_events (trace);
   guint current = hs_playback_get_current (self->playback);
   g_autofree char *position = NULL;
@@ -223,10 +188,22 @@ client_connect_action (GtkWidget *widget, const char *action_name, GVariant *par
 {
   HsWindow *self = HS_WINDOW (widget);
   g_autoptr (GError) error = NULL;
+  g_autofree char *target = NULL;
   const char *host = gtk_editable_get_text (GTK_EDITABLE (self->connect_host_entry));
   guint16 port = (guint16) gtk_spin_button_get_value_as_int (self->connect_port_spin);
 
-  if (*host == '\0')
+  if (self->role == HS_WINDOW_ROLE_CLIENT)
+    {
+      /* The client of a class server: the server the student typed. */
+      if (!_hs_window_class_get_target (self, &target, &port, &error))
+        {
+          toast_error (self, error);
+          return;
+        }
+      host = target;
+      _hs_window_class_remember_server (self, host, port);
+    }
+  else if (*host == '\0')
     host = "127.0.0.1";
 
   /* Watching the lesson live is the point of pressing Connect. */
@@ -258,7 +235,9 @@ send_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   HsWindow *self = HS_WINDOW (widget);
   HsSide side = side_of_action (action_name);
-  GtkEntry *entry = side == HS_SIDE_CLIENT ? self->client_send_entry : self->server_send_entry;
+  GtkEntry *entry = side == HS_SIDE_SERVER                ? self->server_send_entry
+                    : self->role == HS_WINDOW_ROLE_CLIENT ? self->class_send_entry
+                                                          : self->client_send_entry;
   g_autoptr (GError) error = NULL;
 
   hs_playback_go_live (self->playback);
@@ -379,10 +358,11 @@ static void
 update_title (HsWindow *self)
 {
   HsNetworkKind network = hs_session_get_network (self->session);
-  g_autofree char *subtitle = g_strdup_printf ("%s · %s", hs_network_kind_get_title (network),
-                                               hs_network_kind_get_description (network));
+  g_autofree char *title = g_strdup_printf ("Handshake · %s", hs_network_kind_get_title (network));
 
-  adw_window_title_set_subtitle (self->window_title, subtitle);
+  /* The header holds the role switcher; the window title (task switchers,
+   * screen readers) still names the network. */
+  gtk_window_set_title (GTK_WINDOW (self), title);
 
   /* Say why the lab is not offered, where it is not. */
   {
@@ -451,6 +431,7 @@ update_appearance (HsWindow *self)
     hs_canvas_set_palette (self->canvas, HS_DIAGRAM_PALETTE_SYSTEM);
 
   hs_canvas_set_font_scale (self->canvas, scale);
+  _hs_window_class_update_appearance (self, scale);
 }
 
 static void
@@ -568,8 +549,7 @@ export_response_cb (HsWindow *self, int response, GtkFileChooserNative *dialog)
       path = with_ending;
     }
 
-  if (!hs_diagram_export (hs_session_get_trace (self->session),
-                          hs_canvas_get_label_style (self->canvas),
+  if (!hs_diagram_export (self->shown_trace, hs_canvas_get_label_style (self->canvas),
                           hs_canvas_get_palette (self->canvas) == HS_DIAGRAM_PALETTE_SYSTEM
                               ? HS_DIAGRAM_PALETTE_LIGHT
                               : hs_canvas_get_palette (self->canvas),
@@ -646,7 +626,7 @@ wire_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 static void
 segment_clicked_cb (HsWindow *self, guint index, guint button)
 {
-  HsTrace *trace = hs_session_get_trace (self->session);
+  HsTrace *trace = self->shown_trace;
   g_autoptr (GError) error = NULL;
   gboolean ok;
 
@@ -687,8 +667,6 @@ update_flight_time (HsWindow *self)
   hs_session_set_flight_time (self->session, (guint) CLAMP (300.0 / speed, 75.0, 450.0));
 }
 
-static void set_session (HsWindow *self, HsSession *session);
-
 static void
 network_selected_cb (HsWindow *self)
 {
@@ -709,7 +687,7 @@ network_selected_cb (HsWindow *self)
     }
 
   g_settings_set_string (self->settings, "network", hs_network_kind_to_string (kind));
-  set_session (self, session);
+  _hs_window_set_session (self, session);
 }
 
 static void
@@ -721,6 +699,9 @@ hs_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
     {
       case PROP_PRESENTING:
         g_value_set_boolean (value, self->presenting);
+        break;
+      case PROP_ROLE:
+        g_value_set_string (value, hs_window_role_to_string (self->role));
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -737,6 +718,14 @@ hs_window_set_property (GObject *object, guint prop_id, const GValue *value, GPa
       case PROP_PRESENTING:
         set_presenting (self, g_value_get_boolean (value));
         break;
+      case PROP_ROLE:
+        {
+          HsWindowRole role = HS_WINDOW_ROLE_LOCAL;
+
+          if (hs_window_role_parse (g_value_get_string (value), &role))
+            hs_window_set_role (self, role);
+        }
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -750,7 +739,10 @@ hs_window_dispose (GObject *object)
   if (self->export_dialog != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->export_dialog));
   g_clear_object (&self->export_dialog);
+  g_clear_handle_id (&self->update_actions_id, g_source_remove);
+  _hs_window_class_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), HS_TYPE_WINDOW);
+  g_clear_object (&self->shown_trace);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
 
@@ -775,14 +767,22 @@ hs_window_class_init (HsWindowClass *klass)
   properties[PROP_PRESENTING] =
       g_param_spec_boolean ("presenting", NULL, NULL, FALSE,
                             G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * HsWindow:role:
+   *
+   * What this computer is in the lesson: "local", "server" or "client".
+   */
+  properties[PROP_ROLE] =
+      g_param_spec_string ("role", NULL, NULL, "local",
+                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (HS_TYPE_SOCKET_TABLE);
   g_type_ensure (HS_TYPE_CANVAS);
+  g_type_ensure (HS_TYPE_LANES);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/hs-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HsWindow, toast_overlay);
-  gtk_widget_class_bind_template_child (widget_class, HsWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, label_style_dropdown);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, canvas_scroller);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, listen_address_entry);
@@ -816,6 +816,8 @@ hs_window_class_init (HsWindowClass *klass)
                                        NULL);
 
   gtk_widget_class_install_property_action (widget_class, "view.presentation", "presenting");
+  gtk_widget_class_install_property_action (widget_class, "view.role", "role");
+  _hs_window_class_class_init (widget_class);
   gtk_widget_class_install_action (widget_class, "view.leave-presentation", NULL,
                                    leave_presentation_action);
   gtk_widget_class_install_action (widget_class, "view.blank", NULL, blank_action);
@@ -859,62 +861,104 @@ hs_window_class_init (HsWindowClass *klass)
                                        "client.connect", NULL);
 }
 
-/* Everything that follows the session: a new network is a new session, with
- * its own trace, socket table and wire. */
-static void
-set_session (HsWindow *self, HsSession *session)
+static gboolean
+update_actions_idle_cb (gpointer user_data)
 {
-  HsTrace *trace = hs_session_get_trace (session);
+  HsWindow *self = user_data;
 
-  if (self->session != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->session, self);
-      g_signal_handlers_disconnect_by_data (hs_session_get_trace (self->session), self);
-    }
+  self->update_actions_id = 0;
+  update_actions (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The session says "changed" at every event, hundreds of times a second
+ * when a class arrives; the buttons follow once per main loop turn, after
+ * the session has finished what it was doing (a connection is usable only
+ * once its handshake's events are all recorded). */
+static void
+queue_update_actions (HsWindow *self)
+{
+  if (self->update_actions_id == 0)
+    self->update_actions_id =
+        g_idle_add_full (G_PRIORITY_HIGH_IDLE, update_actions_idle_cb, self, NULL);
+}
+
+/* The canvas shows @trace; the narration and the playback controls follow
+ * its playback. */
+void
+_hs_window_show_trace (HsWindow *self, HsTrace *trace)
+{
   if (self->playback != NULL)
     g_signal_handlers_disconnect_by_data (self->playback, self);
+  if (self->shown_trace != NULL)
+    g_signal_handlers_disconnect_by_data (self->shown_trace, self);
+
+  hs_canvas_set_trace (self->canvas, trace);
+  g_set_object (&self->shown_trace, hs_canvas_get_trace (self->canvas));
+  self->playback = hs_canvas_get_playback (self->canvas);
+  self->narrated = G_MAXUINT;
+
+  g_signal_connect_object (self->playback, "changed", G_CALLBACK (update_narration), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->playback, "notify::playing", G_CALLBACK (update_narration), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->shown_trace, "event-changed", G_CALLBACK (trace_event_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  speed_changed_cb (self);
+  update_narration (self);
+}
+
+/* Everything that follows the session: a new network or role is a new
+ * session, with its own trace, socket table and wire. */
+void
+_hs_window_set_session (HsWindow *self, HsSession *session)
+{
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
   if (self->show_all_binding != NULL)
     g_binding_unbind (self->show_all_binding);
   self->show_all_binding = NULL;
 
   g_set_object (&self->session, session);
-  self->narrated = G_MAXUINT;
 
-  hs_canvas_set_trace (self->canvas, trace);
-  self->playback = hs_canvas_get_playback (self->canvas);
   hs_socket_table_set_model (self->socket_table, hs_session_get_sockets (session));
   self->show_all_binding = g_object_bind_property (self->show_all_switch, "active", session,
                                                    "show-all", G_BINDING_SYNC_CREATE);
 
   g_signal_connect_object (session, "error", G_CALLBACK (session_error_cb), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (session, "changed", G_CALLBACK (update_actions), self,
+  g_signal_connect_object (session, "changed", G_CALLBACK (queue_update_actions), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (session, "notify::listening", G_CALLBACK (update_actions), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->playback, "changed", G_CALLBACK (update_narration), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->playback, "notify::playing", G_CALLBACK (update_narration), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (trace, "event-changed", G_CALLBACK (trace_event_changed_cb), self,
                            G_CONNECT_SWAPPED);
 
   if (gtk_drop_down_get_selected (self->network_dropdown) != hs_session_get_network (session))
     gtk_drop_down_set_selected (self->network_dropdown, hs_session_get_network (session));
 
-  speed_changed_cb (self);
+  /* The class server shows one connection at a time, chosen in its list;
+   * the other roles show the session's whole trace. */
+  _hs_window_show_trace (self, self->role == HS_WINDOW_ROLE_SERVER
+                                   ? NULL
+                                   : hs_session_get_trace (session));
+  _hs_window_class_session_changed (self);
+
   update_title (self);
   update_table_source (self);
   update_actions (self);
   update_narration (self);
   gtk_label_set_label (self->narration_label,
-                       _ ("Press Listen, then Connect, and watch the three-way handshake."));
+                       self->role == HS_WINDOW_ROLE_SERVER
+                           ? _ ("Start the server, and watch the students’ handshakes arrive.")
+                       : self->role == HS_WINDOW_ROLE_CLIENT
+                           ? _ ("Type the server’s address, press Connect, and watch the "
+                                "three-way handshake.")
+                           : _ ("Press Listen, then Connect, and watch the three-way handshake."));
 }
 
 /* The network of the last lesson; the lab where it can run, else the host
  * network ("auto"). */
-static HsSession *
-initial_session (HsWindow *self)
+HsSession *
+_hs_window_initial_session (HsWindow *self)
 {
   g_autofree char *name = g_settings_get_string (self->settings, "network");
   g_autofree char *reason = NULL;
@@ -998,7 +1042,19 @@ hs_window_init (HsWindow *self)
 
   /* For tests that pick a network as a user does. */
   g_object_set_data (G_OBJECT (self), "hs-network-dropdown", self->network_dropdown);
-  set_session (self, initial_session (self));
+  _hs_window_class_init (self);
+  {
+    g_autoptr (HsSession) session = NULL;
+
+    /* The role of the last lesson: its own session on the host network,
+     * or this computer's lesson on the network of the last lesson. */
+    self->role = g_settings_get_enum (self->settings, "role");
+    session = self->role == HS_WINDOW_ROLE_LOCAL ? _hs_window_initial_session (self)
+                                                 : _hs_window_class_new_session (self, self->role);
+    _hs_window_set_session (self, session);
+    /* The role switcher's buttons read the role from the property. */
+    _hs_window_notify_role (self);
+  }
   g_signal_connect_object (self->network_dropdown, "notify::selected",
                            G_CALLBACK (network_selected_cb), self, G_CONNECT_SWAPPED);
 }
@@ -1031,4 +1087,10 @@ hs_window_get_narration (HsWindow *self)
   g_return_val_if_fail (HS_IS_WINDOW (self), NULL);
 
   return gtk_label_get_label (self->narration_label);
+}
+
+void
+_hs_window_notify_role (HsWindow *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
 }
