@@ -80,6 +80,7 @@ struct _HsSession
   Conn *connecting; /* the attempt HsClient is making */
 
   GListStore *sockets;    /* HsSocketItem */
+  GPtrArray *new_items;   /* HsSocketItem not yet in the store (one splice) */
   GHashTable *items;      /* key → HsSocketItem (borrowed from the store) */
   GArray *dumped;         /* HsSocketRow from the last discovery dump */
   guint dump_applied;     /* how many rows of it the table has taken */
@@ -492,10 +493,11 @@ update_item (HsSession *self,
   item = g_hash_table_lookup (self->items, key);
   if (item == NULL)
     {
+      /* New rows go into the store together (flush_new_items()): one
+       * ::items-changed for a burst of connections, not one each. */
       item = hs_socket_item_new (&row->local, &row->remote);
       g_hash_table_insert (self->items, g_strdup (key), item);
-      g_list_store_append (self->sockets, item);
-      g_object_unref (item);
+      g_ptr_array_add (self->new_items, item);
     }
 
   timer = format_timer (row);
@@ -509,11 +511,22 @@ update_item (HsSession *self,
 }
 
 static void
+flush_new_items (HsSession *self)
+{
+  if (self->new_items->len == 0)
+    return;
+  g_list_store_splice (self->sockets, g_list_model_get_n_items (G_LIST_MODEL (self->sockets)), 0,
+                       self->new_items->pdata, self->new_items->len);
+  g_ptr_array_set_size (self->new_items, 0);
+}
+
+static void
 remove_item (HsSession *self, const char *key)
 {
   HsSocketItem *item = g_hash_table_lookup (self->items, key);
   guint position;
 
+  flush_new_items (self);
   if (item != NULL && g_list_store_find (self->sockets, item, &position))
     {
       g_hash_table_remove (self->items, key);
@@ -526,16 +539,30 @@ remove_item (HsSession *self, const char *key)
 static void
 remove_stale_items (HsSession *self, GHashTable *fresh)
 {
+  guint run_end = 0; /* one past the last stale item of the current run */
+
+  flush_new_items (self);
+
+  /* From the end, a run of stale items at a time: a class's connections
+   * end together, and each removal is a signal the table answers. */
   for (guint i = g_list_model_get_n_items (G_LIST_MODEL (self->sockets)); i-- > 0;)
     {
       g_autoptr (HsSocketItem) item = g_list_model_get_item (G_LIST_MODEL (self->sockets), i);
       const char *key = hs_socket_item_get_key (item);
 
       if (g_hash_table_contains (fresh, key) || g_hash_table_contains (self->dump_keys, key))
-        continue;
+        {
+          if (run_end != 0)
+            g_list_store_splice (self->sockets, i + 1, run_end - (i + 1), NULL, 0);
+          run_end = 0;
+          continue;
+        }
       g_hash_table_remove (self->items, key);
-      g_list_store_remove (self->sockets, i);
+      if (run_end == 0)
+        run_end = i + 1;
     }
+  if (run_end != 0)
+    g_list_store_splice (self->sockets, 0, run_end, NULL, 0);
 }
 
 /* Takes rows of the latest dump into the table for at most @budget_us, so
@@ -888,6 +915,7 @@ poll_kernel (HsSession *self)
           remove_item (self, key);
     }
 
+  flush_new_items (self);
   g_clear_pointer (&self->known_keys, g_hash_table_unref);
   self->known_keys = g_steal_pointer (&fresh);
 }
@@ -1086,6 +1114,9 @@ client_connected_cb (HsClient *client, HsEndpoint *endpoint, gpointer user_data)
   attach_endpoint (self, c, endpoint);
   hs_endpoint_start (endpoint);
   mark_busy (self);
+  /* The trace's events came before the endpoint was attached: say again
+   * that the client can now send, close or abort. */
+  g_signal_emit (self, signals[CHANGED], 0);
 }
 
 static void
@@ -1215,6 +1246,7 @@ server_accepted_cb (HsServer *server, HsEndpoint *endpoint, const HsPacket *syn,
   attach_endpoint (self, c, endpoint);
   hs_endpoint_start (endpoint);
   mark_busy (self);
+  g_signal_emit (self, signals[CHANGED], 0);
 }
 
 /* The simulated network. */
@@ -1387,6 +1419,7 @@ hs_session_dispose (GObject *object)
   g_clear_pointer (&self->dump_keys, g_hash_table_unref);
   g_clear_pointer (&self->known_keys, g_hash_table_unref);
   g_clear_object (&self->sockets);
+  g_clear_pointer (&self->new_items, g_ptr_array_unref);
   g_clear_pointer (&self->dumped, g_array_unref);
   g_clear_object (&self->diag);
   g_clear_object (&self->inference);
@@ -1548,6 +1581,7 @@ hs_session_init (HsSession *self)
   self->diag = hs_sock_diag_new ();
   self->conns = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_free);
   self->sockets = g_list_store_new (HS_TYPE_SOCKET_ITEM);
+  self->new_items = g_ptr_array_new_with_free_func (g_object_unref);
   self->items = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->dump_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->known_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
