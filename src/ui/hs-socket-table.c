@@ -7,6 +7,7 @@
 
 #include "hs-socket-item.h"
 #include "hs-socket-table.h"
+#include "hs-text-cell.h"
 
 struct _HsSocketTable
 {
@@ -70,16 +71,18 @@ owner_to_label (GBinding *binding, const GValue *from, GValue *to, gpointer user
 static void
 setup_cb (GtkSignalListItemFactory *factory, GtkListItem *list_item, const Column *column)
 {
-  GtkWidget *label = gtk_label_new (NULL);
+  /* A text cell, not a label: its size does not depend on its text (see
+   * hs-text-cell.h), so a class's rows arriving cost no text measuring. */
+  GtkWidget *cell = hs_text_cell_new ();
 
-  gtk_label_set_xalign (GTK_LABEL (label), column->numeric ? 1.0 : 0.0);
+  hs_text_cell_set_xalign (HS_TEXT_CELL (cell), column->numeric ? 1.0 : 0.0);
   /* Only a long IPv6 address gives way; states and numbers are never cut. */
   if (column->expand)
-    gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_widget_add_css_class (label, "socket-cell");
+    hs_text_cell_set_ellipsize (HS_TEXT_CELL (cell), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_widget_add_css_class (cell, "socket-cell");
   if (column->numeric)
-    gtk_widget_add_css_class (label, "numeric");
-  gtk_list_item_set_child (list_item, label);
+    gtk_widget_add_css_class (cell, "numeric");
+  gtk_list_item_set_child (list_item, cell);
 }
 
 static void
@@ -91,11 +94,10 @@ bind_cb (GtkSignalListItemFactory *factory, GtkListItem *list_item, const Column
 
   /* Numbers reach the label through GLib's uint-to-string transform. */
   if (g_str_equal (column->property, "owner"))
-    binding = g_object_bind_property_full (item, column->property, label, "label",
+    binding = g_object_bind_property_full (item, column->property, label, "text",
                                            G_BINDING_SYNC_CREATE, owner_to_label, NULL, NULL, NULL);
   else
-    binding =
-        g_object_bind_property (item, column->property, label, "label", G_BINDING_SYNC_CREATE);
+    binding = g_object_bind_property (item, column->property, label, "text", G_BINDING_SYNC_CREATE);
 
   g_object_set_data (G_OBJECT (list_item), "hs-binding", binding);
   highlight_changed_cb (item, NULL, label);

@@ -8,6 +8,7 @@
 #include "hs-connection-trace.h"
 #include "hs-host-port.h"
 #include "hs-interfaces.h"
+#include "hs-text-cell.h"
 #include "hs-window-private.h"
 
 /* How many servers the client role remembers. */
@@ -572,16 +573,16 @@ static void
 column_setup_cb (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
 {
   guint i = GPOINTER_TO_UINT (user_data);
-  GtkWidget *label = gtk_label_new (NULL);
+  /* Text cells, as in the socket table: no text measuring per row. Peer
+   * text stays text: a text cell has no markup. */
+  GtkWidget *cell = hs_text_cell_new ();
 
-  gtk_label_set_xalign (GTK_LABEL (label), connection_columns[i].numeric ? 1.0 : 0.0);
+  hs_text_cell_set_xalign (HS_TEXT_CELL (cell), connection_columns[i].numeric ? 1.0 : 0.0);
   if (connection_columns[i].expand)
-    gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  /* Peer text stays text: never markup. */
-  gtk_label_set_use_markup (GTK_LABEL (label), FALSE);
+    hs_text_cell_set_ellipsize (HS_TEXT_CELL (cell), PANGO_ELLIPSIZE_END);
   if (connection_columns[i].numeric)
-    gtk_widget_add_css_class (label, "numeric");
-  gtk_list_item_set_child (list_item, label);
+    gtk_widget_add_css_class (cell, "numeric");
+  gtk_list_item_set_child (list_item, cell);
 }
 
 static void
@@ -590,7 +591,7 @@ column_bind_cb (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpoin
   guint i = GPOINTER_TO_UINT (user_data);
   GBinding *binding =
       g_object_bind_property (gtk_list_item_get_item (list_item), connection_columns[i].property,
-                              gtk_list_item_get_child (list_item), "label", G_BINDING_SYNC_CREATE);
+                              gtk_list_item_get_child (list_item), "text", G_BINDING_SYNC_CREATE);
 
   g_object_set_data (G_OBJECT (list_item), "hs-binding", binding);
 }
