@@ -96,6 +96,19 @@ test_roles (void)
   /* Remembered for the next start. */
   g_assert_cmpint (g_settings_get_enum (settings, "role"), ==, HS_WINDOW_ROLE_SERVER);
 
+  /* The overview first; "o" (view.overview) switches to the selected
+   * connection's diagram and back. */
+  {
+    GtkStack *stack = GTK_STACK (
+        gtk_widget_get_template_child (GTK_WIDGET (window), HS_TYPE_WINDOW, "canvas_stack"));
+
+    g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "overview");
+    activate (window, "view.overview", NULL);
+    g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "diagram");
+    activate (window, "view.overview", NULL);
+    g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "overview");
+  }
+
   /* Never beyond loopback unless asked: the default binds 127.0.0.1. */
   g_assert_false (g_settings_get_boolean (settings, "class-allow-remote"));
   {

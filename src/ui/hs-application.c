@@ -57,6 +57,7 @@ static const struct
 } remote_actions[] = {
   { "presentation", "view.presentation" },
   { "blank", "view.blank" },
+  { "overview", "view.overview" },
   { "step-forward", "playback.step-forward" },
   { "step-back", "playback.step-back" },
   { "first", "playback.start" },

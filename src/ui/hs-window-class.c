@@ -344,9 +344,15 @@ _hs_window_class_update_appearance (HsWindow *self, double font_scale)
 {
   hs_lanes_set_font_scale (self->lanes, font_scale);
   if (self->presenting)
-    gtk_widget_add_css_class (self->class_banner, "presenting");
+    {
+      gtk_widget_add_css_class (self->class_banner, "presenting");
+      gtk_widget_add_css_class (self->view_bar, "presenting");
+    }
   else
-    gtk_widget_remove_css_class (self->class_banner, "presenting");
+    {
+      gtk_widget_remove_css_class (self->class_banner, "presenting");
+      gtk_widget_remove_css_class (self->view_bar, "presenting");
+    }
 }
 
 /* The address the class server binds: loopback unless other computers are
@@ -647,6 +653,19 @@ setup_columns (HsWindow *self)
                     self);
 }
 
+static void
+overview_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HsWindow *self = HS_WINDOW (widget);
+  const char *shown = gtk_stack_get_visible_child_name (self->canvas_stack);
+
+  /* The class server's two views; the other roles have only the diagram. */
+  if (self->role != HS_WINDOW_ROLE_SERVER)
+    return;
+  gtk_stack_set_visible_child_name (self->canvas_stack,
+                                    g_strcmp0 (shown, "overview") == 0 ? "diagram" : "overview");
+}
+
 void
 _hs_window_class_class_init (GtkWidgetClass *widget_class)
 {
@@ -675,6 +694,8 @@ _hs_window_class_class_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "client.use-recent", "s", use_recent_action);
   gtk_widget_class_install_action (widget_class, "class.close", NULL, end_selected_action);
   gtk_widget_class_install_action (widget_class, "class.abort", NULL, end_selected_action);
+  gtk_widget_class_install_action (widget_class, "view.overview", NULL, overview_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, 0, "view.overview", NULL);
 }
 
 void
