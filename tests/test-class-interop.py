@@ -121,6 +121,13 @@ def main():
         except AssertionError as e:
             ids = burst_ids(server.trace()[0])
             t.check(False, "every one of the 200 connections is in the trace", "%s: %d" % (e, len(ids)))
+        events, _ = server.trace()
+        flags = {}
+        for e in events:
+            if e["kind"] == "segment" and e["connection"] in ids:
+                flags.setdefault(e["connection"], set()).add(e["flags"])
+        t.check(len([f for f in flags.values() if {"SYN", "SYN, ACK", "FIN, ACK"} <= f]) == BURST,
+                "each of the 200 connections has its handshake and close in the trace")
         t.check(len(set(ids.values())) == BURST and not (set(ids) & ids_before),
                 "each of the 200 clients is its own connection with its own text", len(set(ids.values())))
 

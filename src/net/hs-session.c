@@ -32,8 +32,11 @@
 #define SERVER_DUMP_INTERVAL_US (50 * 1000)
 /* Captured segments of connections not known yet (the SYN arrives before
  * accept() returns): at most this many per connection and in all. */
-#define PENDING_PER_CONN 16
-#define PENDING_MAX      4096
+#define PENDING_PER_CONN 64
+#define PENDING_MAX      65536
+/* A connection not accepted this long after its last segment never will
+ * be (refused over the cap, a SYN flood, another program's connection). */
+#define PENDING_AGE_US (10 * G_USEC_PER_SEC)
 
 /* One connection of the session and the sockets the session holds for it. */
 typedef struct
@@ -62,6 +65,7 @@ typedef struct
 typedef struct
 {
   HsPacket packet;
+  gint64 time_us;
 } Pending;
 
 struct _HsSession
@@ -123,6 +127,7 @@ struct _HsSession
   char *capture_description;
   GHashTable *pending; /* "client server" → GArray of Pending */
   guint n_pending;
+  gint64 last_prune_us;
   guint16 capture_ports[2];
 };
 
@@ -309,10 +314,14 @@ record_captured (HsSession *self, Conn *c, const HsPacket *packet)
   hs_trace_append (self->trace, &event);
 }
 
+/* Records the captured segments that waited for @c to become known; with
+ * @handshake_only, only up to the ACK that completed the handshake, so that
+ * what accept() implies comes before the data that followed. */
 static void
-flush_pending (HsSession *self, Conn *c)
+flush_pending (HsSession *self, Conn *c, gboolean handshake_only)
 {
   GArray *waiting;
+  guint n = 0;
 
   if (self->pending == NULL || c->key == NULL)
     return;
@@ -320,10 +329,20 @@ flush_pending (HsSession *self, Conn *c)
   if (waiting == NULL)
     return;
 
-  for (guint i = 0; i < waiting->len; i++)
-    record_captured (self, c, &g_array_index (waiting, Pending, i).packet);
-  self->n_pending -= MIN (self->n_pending, waiting->len);
-  g_hash_table_remove (self->pending, c->key);
+  while (n < waiting->len)
+    {
+      const HsPacket *packet = &g_array_index (waiting, Pending, n++).packet;
+
+      record_captured (self, c, packet);
+      if (handshake_only && (packet->flags & (HS_TCP_SYN | HS_TCP_ACK)) == HS_TCP_ACK &&
+          hs_address_equal (&packet->src, &c->client))
+        break;
+    }
+  self->n_pending -= MIN (self->n_pending, n);
+  if (n < waiting->len)
+    g_array_remove_range (waiting, 0, n);
+  else
+    g_hash_table_remove (self->pending, c->key);
 }
 
 /* The 4-tuple of @c is known: index it, and where segments are captured,
@@ -335,13 +354,16 @@ conn_set_key (HsSession *self, Conn *c)
     return;
 
   c->key = hs_socket_item_make_key (&c->client, &c->server);
-  g_hash_table_insert (self->conn_by_key, g_strdup (c->key), c);
   if (self->capture != NULL)
     {
+      /* Read what the socket has queued while the connection is still
+       * unknown, so that it all waits in order in the pending list. */
       hs_inference_set_captured (self->inference, c->id, TRUE);
       hs_capture_drain (self->capture);
-      flush_pending (self, c);
     }
+  g_hash_table_insert (self->conn_by_key, g_strdup (c->key), c);
+  if (self->capture != NULL)
+    flush_pending (self, c, self->role == HS_SESSION_ROLE_SERVER);
 }
 
 static void
@@ -402,19 +424,32 @@ capture_segment_cb (HsCapture *capture, const HsPacket *packet, gint64 time_us, 
     }
   if (waiting->len >= PENDING_PER_CONN)
     return;
-  g_array_append_vals (waiting, &(Pending){ .packet = *packet }, 1);
+  g_array_append_vals (waiting, &(Pending){ .packet = *packet, .time_us = time_us }, 1);
   self->n_pending++;
 }
 
 /* Segments of connections never accepted (refused over the cap, a SYN
- * flood) must not pile up: the pending ones are forgotten now and then. */
+ * flood) must not pile up: once a second, those whose latest segment is
+ * old are forgotten. A burst of a class's connections waiting in the
+ * backlog is young, and stays. */
 static void
-prune_pending (HsSession *self)
+prune_pending (HsSession *self, gint64 now_us)
 {
-  if (self->pending == NULL || self->n_pending < PENDING_MAX / 2)
+  GHashTableIter iter;
+  GArray *waiting;
+
+  if (self->pending == NULL || self->n_pending == 0 ||
+      now_us - self->last_prune_us < G_USEC_PER_SEC)
     return;
-  g_hash_table_remove_all (self->pending);
-  self->n_pending = 0;
+  self->last_prune_us = now_us;
+
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &waiting))
+    if (now_us - g_array_index (waiting, Pending, waiting->len - 1).time_us > PENDING_AGE_US)
+      {
+        self->n_pending -= MIN (self->n_pending, waiting->len);
+        g_hash_table_iter_remove (&iter);
+      }
 }
 
 static void
@@ -895,7 +930,7 @@ poll_kernel (HsSession *self)
     for (guint i = 0; i < self->conns->len; i++)
       poll_conn (self, g_ptr_array_index (self->conns, i), fresh, now_us);
   update_items (self);
-  prune_pending (self);
+  prune_pending (self, now_us);
 
   maybe_start_dump (self, now_us);
   if (apply_dump_slice (self, fresh, now_us, DUMP_SLICE_US) || self->sweep_needed)
@@ -1242,6 +1277,8 @@ server_accepted_cb (HsServer *server, HsEndpoint *endpoint, const HsPacket *syn,
   if (syn != NULL)
     hs_inference_saved_syn (self->inference, c->id, syn);
   hs_inference_app (self->inference, c->id, HS_SIDE_SERVER, HS_APP_ACCEPT, client_text, NULL);
+  /* What the client sent before accept() returned. */
+  flush_pending (self, c, FALSE);
 
   attach_endpoint (self, c, endpoint);
   hs_endpoint_start (endpoint);
