@@ -223,6 +223,48 @@ def main():
         t.check(rc == 0 and events[-1]["kind"] == "state" and events[-1]["to"] == "CLOSED",
                 "SIGTERM ends serve cleanly, everything written", err)
 
+        # Out of descriptors: a server allowed 64 open files and 90 clients.
+        # It must not spin on its readable listener, and the clients left
+        # waiting in the backlog are served once others leave.
+        if shutil.which("prlimit"):
+            limited = Server(cli, "0", os.path.join(tmp, "limited.jsonl"),
+                             extra=["--max-connections", "1000"], prefix=["prlimit", "--nofile=64"])
+            servers.append(limited)
+            lport = limited.listen_port()
+            crowd = []
+            for i in range(90):
+                c = socket.create_connection(("127.0.0.1", lport), timeout=10)
+                c.sendall(b"crowd %d\n" % i)
+                crowd.append(c)
+
+            def crowd_lines():
+                return {e["data"] for e in limited.trace()[0]
+                        if e["kind"] == "app" and e["action"] == "receive"
+                        and e.get("data", "").startswith('"crowd ')}
+            wait_for(lambda: len(crowd_lines()) >= 40, "the first of the crowd")
+
+            def cpu_ticks():
+                with open("/proc/%d/stat" % limited.proc.pid) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                return int(fields[11]) + int(fields[12])
+            before = cpu_ticks()
+            time.sleep(1.0)
+            spent = (cpu_ticks() - before) / os.sysconf("SC_CLK_TCK")
+            t.check(spent < 0.5, "out of descriptors, the server waits instead of spinning (%.2f s of CPU "
+                    "in 1 s)" % spent)
+            for c in crowd[:45]:
+                c.close()
+            try:
+                wait_for(lambda: len(crowd_lines()) == 90, "the rest of the crowd", 20)
+                t.check(True, "the clients left waiting are served once others leave")
+            except AssertionError:
+                t.check(False, "the clients left waiting are served once others leave",
+                        len(crowd_lines()))
+            for c in crowd[45:]:
+                c.close()
+            limited.stop()
+            servers.remove(limited)
+
         # Address in use, and (as another user) a port below 1024.
         busy = socket.socket()
         busy.bind(("127.0.0.1", 0))

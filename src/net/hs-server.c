@@ -28,12 +28,16 @@
  * dispatch polls every socket of the session, but not so many that the
  * other sources wait long. */
 #define ACCEPTS_PER_DISPATCH 64
+/* Out of descriptors, the listener stays readable: accepting again at
+ * once would spin. Wait this long first. */
+#define ACCEPT_BACKOFF_MS 100
 
 struct _HsServer
 {
   GObject parent_instance;
 
   GSource *accept_source;
+  guint backoff_id;
   GSocket *socket;
   HsAddress address;
 };
@@ -93,6 +97,28 @@ incoming (HsServer *self, GSocket *socket)
   g_signal_emit (self, signals[ACCEPTED], 0, endpoint, have_syn ? &syn : NULL);
 }
 
+static gboolean accept_ready_cb (GSocket *listener, GIOCondition condition, gpointer user_data);
+
+static void
+watch_listener (HsServer *self)
+{
+  self->accept_source = g_socket_create_source (self->socket, G_IO_IN, NULL);
+  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (accept_ready_cb), self, NULL);
+  g_source_set_static_name (self->accept_source, "[handshake] accept");
+  g_source_attach (self->accept_source, g_main_context_get_thread_default ());
+}
+
+static gboolean
+backoff_done_cb (gpointer user_data)
+{
+  HsServer *self = HS_SERVER (user_data);
+
+  self->backoff_id = 0;
+  if (self->accept_source == NULL && self->socket != NULL)
+    watch_listener (self);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 accept_ready_cb (GSocket *listener, GIOCondition condition, gpointer user_data)
 {
@@ -108,6 +134,16 @@ accept_ready_cb (GSocket *listener, GIOCondition condition, gpointer user_data)
           /* EAGAIN: all taken. A client that reset while it waited in the
            * backlog (ECONNABORTED) or a lack of descriptors (EMFILE) is
            * logged; the listener keeps going either way. */
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES) ||
+              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+            {
+              /* The clients wait in the backlog meanwhile. */
+              g_message ("Cannot accept more connections now: %s", error->message);
+              g_source_destroy (self->accept_source);
+              g_clear_pointer (&self->accept_source, g_source_unref);
+              self->backoff_id = g_timeout_add (ACCEPT_BACKOFF_MS, backoff_done_cb, self);
+              return G_SOURCE_REMOVE;
+            }
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             g_debug ("accept failed: %s", error->message);
           break;
@@ -165,7 +201,7 @@ hs_server_listen_socket (HsServer *self, GSocket *socket, GError **error)
   g_return_val_if_fail (HS_IS_SERVER (self), FALSE);
   g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
 
-  if (self->accept_source != NULL)
+  if (hs_server_is_listening (self))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
                            _ ("The server is already listening."));
@@ -188,10 +224,7 @@ hs_server_listen_socket (HsServer *self, GSocket *socket, GError **error)
   g_socket_set_blocking (socket, FALSE);
   hs_address_from_gsocket_address (bound, &self->address);
   g_set_object (&self->socket, socket);
-  self->accept_source = g_socket_create_source (socket, G_IO_IN, NULL);
-  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (accept_ready_cb), self, NULL);
-  g_source_set_static_name (self->accept_source, "[handshake] accept");
-  g_source_attach (self->accept_source, g_main_context_get_thread_default ());
+  watch_listener (self);
 
   return TRUE;
 }
@@ -205,7 +238,7 @@ hs_server_listen (HsServer *self, const HsAddress *address, GError **error)
   g_return_val_if_fail (HS_IS_SERVER (self), FALSE);
   g_return_val_if_fail (address != NULL, FALSE);
 
-  if (self->accept_source != NULL)
+  if (hs_server_is_listening (self))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
                            _ ("The server is already listening."));
@@ -231,6 +264,7 @@ hs_server_stop (HsServer *self)
 {
   g_return_if_fail (HS_IS_SERVER (self));
 
+  g_clear_handle_id (&self->backoff_id, g_source_remove);
   if (self->accept_source != NULL)
     {
       g_source_destroy (self->accept_source);
@@ -248,7 +282,7 @@ hs_server_is_listening (HsServer *self)
 {
   g_return_val_if_fail (HS_IS_SERVER (self), FALSE);
 
-  return self->accept_source != NULL;
+  return self->accept_source != NULL || self->backoff_id != 0;
 }
 
 const HsAddress *
