@@ -56,9 +56,16 @@ hs_format_data (GBytes *data, guint max_chars)
   bytes = g_bytes_get_data (data, &len);
   if (!g_utf8_validate ((const char *) bytes, len, NULL))
     printable = FALSE;
-  for (gsize i = 0; printable && i < len; i++)
-    if (bytes[i] < 0x20 && bytes[i] != '\n' && bytes[i] != '\r' && bytes[i] != '\t')
-      printable = FALSE;
+  /* Control characters, DEL and the C1 range too (U+009B is a terminal's
+   * CSI): a peer's bytes must never steer the terminal or the screen. */
+  for (const char *p = (const char *) bytes; printable && p < (const char *) bytes + len;
+       p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c) && c != '\n' && c != '\r' && c != '\t')
+        printable = FALSE;
+    }
 
   out = g_string_new (NULL);
   if (printable)
