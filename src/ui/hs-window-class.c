@@ -238,6 +238,15 @@ view_activate_cb (HsWindow *self, guint position)
   show_diagram (self);
 }
 
+/* A click on a row of the list is asking to see that connection; in the
+ * overview a click only selects, so that the class keeps seeing everyone
+ * until a double click (or Enter) opens one. */
+static void
+list_clicked_cb (GtkGestureClick *gesture, int n_press, double x, double y, HsWindow *self)
+{
+  show_diagram (self);
+}
+
 static void
 lanes_activate_cb (HsWindow *self, guint id)
 {
@@ -733,6 +742,14 @@ _hs_window_class_init (HsWindow *self)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->lanes, "activate", G_CALLBACK (lanes_activate_cb), self,
                            G_CONNECT_SWAPPED);
+  {
+    GtkGesture *click = gtk_gesture_click_new ();
+
+    gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+    /* On press, in the capture phase: the row claims the click after. */
+    g_signal_connect_object (click, "pressed", G_CALLBACK (list_clicked_cb), self, 0);
+    gtk_widget_add_controller (GTK_WIDGET (self->connections_view), GTK_EVENT_CONTROLLER (click));
+  }
   rebuild_recent_menu (self);
 }
 
