@@ -38,12 +38,10 @@ _hs_window_toast (HsWindow *self, const char *message)
   adw_toast_overlay_add_toast (self->toast_overlay, t);
 }
 
-#define toast _hs_window_toast
-
 static void
 toast_error (HsWindow *self, const GError *error)
 {
-  toast (self, error->message);
+  _hs_window_toast (self, error->message);
 }
 
 void
@@ -100,8 +98,6 @@ _hs_window_update_actions (HsWindow *self)
   _hs_window_class_update_actions (self);
 }
 
-#define update_actions _hs_window_update_actions
-
 static void
 update_narration (HsWindow *self)
 {
@@ -152,7 +148,7 @@ trace_event_changed_cb (HsWindow *self, guint index)
 static void
 session_error_cb (HsWindow *self, guint kind, const char *message)
 {
-  toast (self, message);
+  _hs_window_toast (self, message);
 }
 
 static void
@@ -169,7 +165,7 @@ listen_toggled_cb (HsWindow *self)
   if (!active)
     {
       hs_session_stop_listening (self->session);
-      update_actions (self);
+      _hs_window_update_actions (self);
       return;
     }
 
@@ -180,7 +176,7 @@ listen_toggled_cb (HsWindow *self)
 
   if (!hs_session_listen (self->session, address, port, &error))
     toast_error (self, error);
-  update_actions (self);
+  _hs_window_update_actions (self);
 }
 
 static void
@@ -210,7 +206,7 @@ client_connect_action (GtkWidget *widget, const char *action_name, GVariant *par
   hs_playback_go_live (self->playback);
   if (!hs_session_connect (self->session, host, port, &error))
     toast_error (self, error);
-  update_actions (self);
+  _hs_window_update_actions (self);
 }
 
 static void
@@ -243,7 +239,7 @@ send_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   hs_playback_go_live (self->playback);
   if (!hs_session_send (self->session, side, gtk_editable_get_text (GTK_EDITABLE (entry)), &error))
     toast_error (self, error);
-  update_actions (self);
+  _hs_window_update_actions (self);
 }
 
 static void
@@ -255,7 +251,7 @@ close_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   hs_playback_go_live (self->playback);
   if (!hs_session_close (self->session, side_of_action (action_name), &error))
     toast_error (self, error);
-  update_actions (self);
+  _hs_window_update_actions (self);
 }
 
 static void
@@ -267,7 +263,7 @@ abort_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   hs_playback_go_live (self->playback);
   if (!hs_session_abort (self->session, side_of_action (action_name), &error))
     toast_error (self, error);
-  update_actions (self);
+  _hs_window_update_actions (self);
 }
 
 static void
@@ -286,7 +282,7 @@ playback_action (GtkWidget *widget, const char *action_name, GVariant *parameter
         {
           hs_playback_go_live (playback);
           hs_session_deliver (self->session, NULL);
-          update_actions (self);
+          _hs_window_update_actions (self);
         }
       else
         hs_playback_step_forward (playback);
@@ -500,7 +496,7 @@ export_response_cb (HsWindow *self, int response, GtkFileChooserNative *dialog)
   path = g_file_get_path (file);
   if (path == NULL)
     {
-      toast (self, _ ("Only files on this computer can be written."));
+      _hs_window_toast (self, _ ("Only files on this computer can be written."));
       goto out;
     }
 
@@ -533,7 +529,7 @@ export_response_cb (HsWindow *self, int response, GtkFileChooserNative *dialog)
           g_autofree char *display = g_filename_display_basename (path);
           g_autofree char *message = g_strdup_printf (_ ("Trace exported to %s"), display);
 
-          toast (self, message);
+          _hs_window_toast (self, message);
         }
       goto out;
     }
@@ -560,7 +556,7 @@ export_response_cb (HsWindow *self, int response, GtkFileChooserNative *dialog)
       g_autofree char *display = g_filename_display_basename (path);
       g_autofree char *message = g_strdup_printf (_ ("Diagram exported to %s"), display);
 
-      toast (self, message);
+      _hs_window_toast (self, message);
     }
 
 out:
@@ -619,7 +615,7 @@ wire_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 
   if (!ok)
     toast_error (self, error);
-  update_actions (self);
+  _hs_window_update_actions (self);
 }
 
 /* "Drop this" and "deliver this": a click on a packet held on the wire. */
@@ -641,7 +637,7 @@ segment_clicked_cb (HsWindow *self, guint index, guint button)
     ok = hs_session_deliver_segment (self->session, index, &error);
   if (!ok)
     toast_error (self, error);
-  update_actions (self);
+  _hs_window_update_actions (self);
 }
 
 static void
@@ -654,7 +650,7 @@ step_toggled_cb (HsWindow *self)
     return;
   if (!hs_session_set_hold (self->session, hold, &error))
     toast_error (self, error);
-  update_actions (self);
+  _hs_window_update_actions (self);
 }
 
 /* Auto's flight time follows the speed control, within what keeps a
@@ -867,7 +863,7 @@ update_actions_idle_cb (gpointer user_data)
   HsWindow *self = user_data;
 
   self->update_actions_id = 0;
-  update_actions (self);
+  _hs_window_update_actions (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -929,8 +925,8 @@ _hs_window_set_session (HsWindow *self, HsSession *session)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (session, "changed", G_CALLBACK (queue_update_actions), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (session, "notify::listening", G_CALLBACK (update_actions), self,
-                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "notify::listening", G_CALLBACK (_hs_window_update_actions),
+                           self, G_CONNECT_SWAPPED);
 
   if (gtk_drop_down_get_selected (self->network_dropdown) != hs_session_get_network (session))
     gtk_drop_down_set_selected (self->network_dropdown, hs_session_get_network (session));
@@ -944,7 +940,7 @@ _hs_window_set_session (HsWindow *self, HsSession *session)
 
   update_title (self);
   update_table_source (self);
-  update_actions (self);
+  _hs_window_update_actions (self);
   update_narration (self);
   gtk_label_set_label (self->narration_label,
                        self->role == HS_WINDOW_ROLE_SERVER
