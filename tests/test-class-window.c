@@ -14,7 +14,9 @@
 #include "hs-window.h"
 
 #define DEADLINE_US (60 * G_USEC_PER_SEC)
-#define N_CLIENTS   200
+/* The class of the UI test; HANDSHAKE_TEST_CLIENTS sets another size for
+ * a measurement by hand (1000: the issue's benchmark). */
+#define N_CLIENTS_DEFAULT 200
 
 typedef gboolean (*Condition) (gpointer data);
 
@@ -368,7 +370,10 @@ test_server_many (void)
   g_autoptr (GSettings) settings = g_settings_new (APP_ID);
   g_autoptr (GError) error = NULL;
   g_autofree char *port_text = NULL;
-  g_autofree char *count_text = g_strdup_printf ("%u", N_CLIENTS);
+  const char *env = g_getenv ("HANDSHAKE_TEST_CLIENTS");
+  guint n_clients = env != NULL ? (guint) g_ascii_strtoull (env, NULL, 10) : N_CLIENTS_DEFAULT;
+  g_autofree char *count_text = NULL;
+  gint64 burst_start, all_shown;
   g_autofree char *line = NULL;
   FrameLog log = { 0 };
   Peer peer = { 0 };
@@ -379,6 +384,9 @@ test_server_many (void)
   guint first, end;
   guint16 port;
 
+  n_clients = CLAMP (n_clients, 1, 4000);
+  count_text = g_strdup_printf ("%u", n_clients);
+  g_settings_set_uint (settings, "max-connections", MAX (256, n_clients));
   g_settings_set_string (settings, "role", "server");
   g_settings_set_int (settings, "window-width", 1920);
   g_settings_set_int (settings, "window-height", 1080);
@@ -386,7 +394,7 @@ test_server_many (void)
   gtk_window_present (GTK_WINDOW (window));
   g_assert_cmpint (hs_window_get_role (window), ==, HS_WINDOW_ROLE_SERVER);
   count.window = window;
-  count.n = N_CLIENTS;
+  count.n = n_clients;
 
   port = free_port ();
   port_text = g_strdup_printf ("%u", port);
@@ -412,28 +420,48 @@ test_server_many (void)
   g_array_set_size (log.work_us, 0);
   g_array_set_size (log.interval_us, 0);
 
+  burst_start = g_get_monotonic_time ();
   peer_start (&peer, burst_script, port_text, count_text, NULL);
-  line = peer_read_line (&peer, "200 clients to connect");
+  line = peer_read_line (&peer, "the clients to connect");
   g_assert_cmpstr (line, ==, "connected");
+  g_test_message ("%u clients connected and sent in %.2f s", n_clients,
+                  (g_get_monotonic_time () - burst_start) / 1e6);
 
   /* Every client in the list, with its text, and in the kernel's table. */
-  wait_for (list_has_all, &count, "200 connections in the list");
-  g_assert_cmpuint (g_list_model_get_n_items (hs_window_get_connections (window)), ==, N_CLIENTS);
-  wait_for (table_has_all, &count, "200 server sockets in the table");
+  wait_for (list_has_all, &count, "every connection in the list");
+  all_shown = g_get_monotonic_time ();
+  g_assert_cmpuint (g_list_model_get_n_items (hs_window_get_connections (window)), ==, n_clients);
+  wait_for (table_has_all, &count, "every server socket in the table");
+  g_test_message ("all %u in the list %.2f s after the burst began, in the table %.2f s", n_clients,
+                  (all_shown - burst_start) / 1e6, (g_get_monotonic_time () - burst_start) / 1e6);
+
+  /* The memory the window holds for the class (the issue's budget for
+   * the server process is 100 MB). */
+  {
+    g_autofree char *status = NULL;
+
+    if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+      {
+        const char *rss = strstr (status, "VmRSS:");
+
+        if (rss != NULL)
+          g_test_message ("with %u connections: %.*s", n_clients, (int) strcspn (rss, "\n"), rss);
+      }
+  }
 
   /* The overview draws only the lanes in view. */
   lanes = HS_LANES (hs_window_get_lanes (window));
   while (g_main_context_pending (NULL))
     g_main_context_iteration (NULL, FALSE);
   hs_lanes_get_drawn_range (lanes, &first, &end);
-  g_test_message ("overview drew lanes %u to %u of %u", first, end, N_CLIENTS);
-  g_assert_cmpuint (end - first, <, N_CLIENTS);
+  g_test_message ("overview drew lanes %u to %u of %u", first, end, n_clients);
+  g_assert_cmpuint (end - first, <, MAX (n_clients, 60));
   g_assert_cmpuint (end, >, first);
 
   /* Selecting one shows its diagram: its own events only. */
   {
     GListModel *list = hs_window_get_connections (window);
-    g_autoptr (HsConnectionRow) row = g_list_model_get_item (list, 57);
+    g_autoptr (HsConnectionRow) row = g_list_model_get_item (list, n_clients / 2);
     GtkSingleSelection *selection = NULL;
     HsTrace *shown;
 
@@ -442,7 +470,7 @@ test_server_many (void)
     selection =
         GTK_SINGLE_SELECTION (g_object_get_data (G_OBJECT (window), "hs-connection-selection"));
     g_assert_nonnull (selection);
-    gtk_single_selection_set_selected (selection, 57);
+    gtk_single_selection_set_selected (selection, n_clients / 2);
     shown = hs_canvas_get_trace (HS_CANVAS (hs_window_get_canvas (window)));
     g_assert_cmpuint (hs_connection_trace_get_id (shown), ==, hs_connection_row_get_id (row));
     g_assert_cmpuint (hs_trace_get_n_events (shown), >, 0);
@@ -487,6 +515,7 @@ test_server_many (void)
   g_array_unref (log.work_us);
   g_array_unref (log.interval_us);
 
+  g_settings_reset (settings, "max-connections");
   g_settings_set_string (settings, "role", "local");
   gtk_window_destroy (GTK_WINDOW (window));
 }
