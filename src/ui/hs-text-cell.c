@@ -30,10 +30,21 @@ G_DEFINE_FINAL_TYPE (HsTextCell, hs_text_cell, GTK_TYPE_WIDGET)
 /* Line heights by font ("Cantarell 11" → pixels), shared by every cell. */
 static GHashTable *line_heights;
 
+/* The text's context: that of the table the cell is in, which sets the
+ * font for every cell (one context for a whole table, not one per cell),
+ * or the cell's own outside a table. */
+static PangoContext *
+text_context (GtkWidget *widget)
+{
+  GtkWidget *table = gtk_widget_get_ancestor (widget, GTK_TYPE_COLUMN_VIEW);
+
+  return gtk_widget_get_pango_context (table != NULL ? table : widget);
+}
+
 static int
 line_height (GtkWidget *widget)
 {
-  PangoContext *context = gtk_widget_get_pango_context (widget);
+  PangoContext *context = text_context (widget);
   const PangoFontDescription *font = pango_context_get_font_description (context);
   g_autofree char *key = pango_font_description_to_string (font);
   gpointer cached;
@@ -87,7 +98,8 @@ hs_text_cell_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (self->text == NULL || *self->text == '\0' || width <= 0)
     return;
 
-  layout = gtk_widget_create_pango_layout (widget, self->text);
+  layout = pango_layout_new (text_context (widget));
+  pango_layout_set_text (layout, self->text, -1);
   pango_layout_set_width (layout, width * PANGO_SCALE);
   pango_layout_set_ellipsize (layout, self->ellipsize);
   pango_layout_set_single_paragraph_mode (layout, TRUE);

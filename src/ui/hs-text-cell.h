@@ -15,7 +15,8 @@ G_DECLARE_FINAL_TYPE (HsTextCell, hs_text_cell, HS, TEXT_CELL, GtkWidget)
  * One line of plain text (never markup) for a cell of a busy table: its
  * height is one line of its font, measured once per font for all cells, and
  * its width is the column's, so a cell's text never asks for a layout;
- * the text is shaped only when the cell is drawn. GTK 4.8 keeps up to 200
+ * the text is shaped only when the cell is drawn, in the font of the
+ * GtkColumnView it is in. GTK 4.8 keeps up to 200
  * rows of a list view alive, visible or not: with labels, hundreds of rows
  * arriving at once meant hundreds of text measurements in one frame.
  *
