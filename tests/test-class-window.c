@@ -348,6 +348,22 @@ table_has_all (gpointer data)
 }
 
 static gboolean
+table_has_exactly (gpointer data)
+{
+  Count *c = data;
+
+  return count_sockets (c->window, "server", HS_TCP_STATE_ESTABLISHED) == c->n;
+}
+
+static gboolean
+row_closing (gpointer data)
+{
+  HsTcpState state = hs_connection_row_get_state (data);
+
+  return state == HS_TCP_STATE_FIN_WAIT_1 || state == HS_TCP_STATE_FIN_WAIT_2;
+}
+
+static gboolean
 all_closed (gpointer data)
 {
   Count *c = data;
@@ -358,7 +374,9 @@ all_closed (gpointer data)
       g_autoptr (HsConnectionRow) row = g_list_model_get_item (list, i);
       HsTcpState state = hs_connection_row_get_state (row);
 
-      if (state != HS_TCP_STATE_CLOSED && state != HS_TCP_STATE_LAST_ACK)
+      /* The one the server closed first waits in TIME_WAIT. */
+      if (state != HS_TCP_STATE_CLOSED && state != HS_TCP_STATE_LAST_ACK &&
+          state != HS_TCP_STATE_TIME_WAIT)
         return FALSE;
     }
   return TRUE;
@@ -477,6 +495,14 @@ test_server_many (void)
     for (guint i = 0; i < hs_trace_get_n_events (shown); i++)
       g_assert_cmpuint (hs_trace_get_event (shown, i)->connection, ==,
                         hs_connection_row_get_id (row));
+
+    /* The teacher closes that one client's connection: the server's end
+     * sends its FIN, the others stay open. */
+    activate (window, "class.close", NULL);
+    wait_for (row_closing, row, "the selected connection to close");
+    count.n = n_clients - 1;
+    wait_for (table_has_exactly, &count, "the kernel's table to show one fewer open");
+    count.n = n_clients;
   }
 
   peer_say (&peer, "close\n");
