@@ -7,6 +7,7 @@ Handshake (python3 -m http.server, nc -l). Only loopback addresses.
 
 Usage: test-class-interop.py HANDSHAKE_CLI"""
 
+import json
 import os
 import shutil
 import signal
@@ -189,6 +190,10 @@ def main():
         rc, err = server.stop()
         servers.remove(server)
         t.check(rc == 0, "serve ended cleanly", err)
+        with open(server.out, encoding="utf-8") as f:
+            first = json.loads(f.readline())
+        t.check(first.get("capture") == ("captured" if os.geteuid() == 0 else "inferred"),
+                "the trace's first line says whether segments are captured", first)
         events, _ = read_trace(server.out)
         t.check(events[-1]["kind"] == "state" and events[-1]["to"] == "CLOSED",
                 "the listener's close is the last event written")

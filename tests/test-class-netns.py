@@ -83,6 +83,10 @@ def main():
         t.check(rc == 0, "serve ended cleanly on SIGINT", err)
 
         events, connections = read_trace(out)
+        with open(out, encoding="utf-8") as f:
+            first = json.loads(f.readline())
+        t.check(first.get("kind") == "trace" and first.get("capture") == "inferred",
+                "the trace's first line says the server infers its segments", first)
         conn = connections.get(1, {})
         t.check(conn.get("client", "").startswith("10.1.0.2:"), "the server saw the client's address",
                 conn)

@@ -488,6 +488,7 @@ command_serve (int argc, char **argv)
   FILE *file = NULL;
   guint16 port = 0;
   guint sigint_id, sigterm_id;
+  gboolean ok;
 
   context = g_option_context_new (_ ("[ADDRESS:]PORT — serve a class and print its trace"));
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
@@ -571,9 +572,21 @@ command_serve (int argc, char **argv)
   serve.changed = g_array_new (FALSE, FALSE, sizeof (guint));
   serve.connections = g_array_new (FALSE, FALSE, sizeof (guint));
 
+  g_signal_connect (serve.trace, "event-added", G_CALLBACK (serve_event_added_cb), &serve);
+  g_signal_connect (serve.trace, "event-changed", G_CALLBACK (serve_event_changed_cb), &serve);
+  g_signal_connect (serve.trace, "connection-changed", G_CALLBACK (serve_connection_changed_cb),
+                    &serve);
+
+  /* The header says how segments are known, so it is written once the
+   * listener (and with it the capture) has started; what listening
+   * recorded meanwhile waits for the first write. */
+  ok = hs_session_listen (session, address != NULL ? address : "127.0.0.1", port, &error);
   if (serve.jsonl)
-    fputs ("{\"kind\":\"trace\",\"network\":\"host\",\"role\":\"server\",\"connections\":[]}\n",
-           serve.out);
+    fprintf (serve.out,
+             "{\"kind\":\"trace\",\"network\":\"host\",\"role\":\"server\",\"capture\":\"%s\","
+             "\"connections\":[]}\n",
+             hs_session_get_capture_mode (session) == HS_CAPTURE_MODE_CAPTURED ? "captured"
+                                                                               : "inferred");
   else
     {
       g_autofree char *header = hs_trace_format_table_header ();
@@ -581,12 +594,7 @@ command_serve (int argc, char **argv)
     }
   fflush (serve.out);
 
-  g_signal_connect (serve.trace, "event-added", G_CALLBACK (serve_event_added_cb), &serve);
-  g_signal_connect (serve.trace, "event-changed", G_CALLBACK (serve_event_changed_cb), &serve);
-  g_signal_connect (serve.trace, "connection-changed", G_CALLBACK (serve_connection_changed_cb),
-                    &serve);
-
-  if (!hs_session_listen (session, address != NULL ? address : "127.0.0.1", port, &error))
+  if (!ok)
     {
       serve_write (&serve);
       g_printerr ("%s: %s\n", g_get_prgname (), error->message);
