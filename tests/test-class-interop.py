@@ -305,6 +305,12 @@ def main():
         t.check(r.returncode == 0 and "HTTP/1.0 200" in got, "the client talks to python3 -m http.server",
                 r.stderr)
         t.check("ESTABLISHED" in states(lines, 1, "client", "kernel"), "the client's states are the kernel's")
+        if os.geteuid() == 0:
+            segments = [e for e in lines if e["kind"] == "segment"]
+            t.check(segments and all(e["provenance"] == "captured" and e["seq_absolute"] for e in segments)
+                    and any(e["len"] > 0 and e["direction"] == "server->client" for e in segments),
+                    "as root the client captures its segments, the server's reply among them",
+                    [(e["flags"], e["provenance"]) for e in segments][:6])
         http.terminate()
         http.wait()
         procs.remove(http)
