@@ -139,6 +139,18 @@ def main():
             t.check(any(e["kind"] == "error" and e["error"] == "timed-out" for e in dropped),
                     "the attempt ends in a timeout (%s)" % mode, run.stderr)
             t.check("10.1.0.1:5006" in run.stderr, "the timeout is explained (%s)" % mode, run.stderr)
+        # A host the network says cannot be reached: a route of type
+        # "unreachable" makes the client's own kernel answer at once, so no
+        # packet leaves the namespace.
+        ip("-n", ns_b, "route", "add", "unreachable", "10.9.0.0/24")
+        with open(scenario, "w") as f:
+            f.write("connect 10.9.0.1:5005\n")
+        run = subprocess.run(["ip", "netns", "exec", ns_b, cli, "run", scenario, "--format", "jsonl"],
+                             capture_output=True, text=True, timeout=60)
+        errors = [e for e in (json.loads(line) for line in run.stdout.splitlines()[1:])
+                  if e["kind"] == "error"]
+        t.check(errors and errors[0]["error"] == "host-unreachable"
+                and "10.9.0.1" in run.stderr, "an unreachable host is explained", (errors, run.stderr))
     finally:
         if server is not None:
             server.stop()
