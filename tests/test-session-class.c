@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "hs-capture.h"
+#include "hs-live-capture.h"
 #include "hs-connection-item.h"
 #include "hs-interfaces.h"
 #include "hs-session.h"
@@ -258,7 +258,7 @@ typedef struct
 } Captured;
 
 static void
-segment_cb (HsCapture *capture, const HsPacket *packet, gint64 time_us, gpointer user_data)
+segment_cb (HsLiveCapture *capture, const HsPacket *packet, gint64 time_us, gpointer user_data)
 {
   Captured *captured = user_data;
 
@@ -282,7 +282,7 @@ static void
 test_capture (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (HsCapture) capture = hs_capture_new (&error);
+  g_autoptr (HsLiveCapture) capture = hs_live_capture_new (&error);
   Captured captured = { 0 };
   struct sockaddr_in sin = { .sin_family = AF_INET };
   socklen_t len = sizeof sin;
@@ -306,7 +306,7 @@ test_capture (void)
   port = g_ntohs (sin.sin_port);
   captured.other_port = local_port (other);
 
-  g_assert_true (hs_capture_set_ports (capture, &port, 1, &error));
+  g_assert_true (hs_live_capture_set_ports (capture, &port, 1, &error));
   g_assert_no_error (error);
   g_signal_connect (capture, "segment", G_CALLBACK (segment_cb), &captured);
 
@@ -315,7 +315,7 @@ test_capture (void)
   wait_for (handshake_captured, &captured, "the handshake on the session's port");
   b = accept (listener, NULL, NULL);
   d = accept (other, NULL, NULL);
-  hs_capture_drain (capture);
+  hs_live_capture_drain (capture);
 
   /* Loopback shows each packet twice; the capture keeps one. */
   g_assert_cmpuint (captured.n_syn, ==, 1);

@@ -51,7 +51,7 @@ void         hs_inference_set_state          (HsInference  *self,
                                               HsTcpState    state,
                                               HsStateSource source);
 
-/* The connection's segments are captured (HsCapture) and appended to the
+/* The connection's segments are captured (HsLiveCapture) and appended to the
  * trace by the capture: from now on the inference records states and
  * application events only, never a segment of its own. */
 void         hs_inference_set_captured       (HsInference *self,

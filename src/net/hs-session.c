@@ -8,7 +8,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "hs-capture.h"
+#include "hs-live-capture.h"
 #include "hs-client.h"
 #include "hs-endpoint.h"
 #include "hs-interfaces.h"
@@ -123,7 +123,7 @@ struct _HsSession
 
   /* Capture (server and client roles, with CAP_NET_RAW). */
   gboolean capture_enabled;
-  HsCapture *capture;
+  HsLiveCapture *capture;
   char *capture_description;
   GHashTable *pending; /* "client server" → GArray of Pending */
   guint n_pending;
@@ -359,7 +359,7 @@ conn_set_key (HsSession *self, Conn *c)
       /* Read what the socket has queued while the connection is still
        * unknown, so that it all waits in order in the pending list. */
       hs_inference_set_captured (self->inference, c->id, TRUE);
-      hs_capture_drain (self->capture);
+      hs_live_capture_drain (self->capture);
     }
   g_hash_table_insert (self->conn_by_key, g_strdup (c->key), c);
   if (self->capture != NULL)
@@ -367,7 +367,7 @@ conn_set_key (HsSession *self, Conn *c)
 }
 
 static void
-capture_segment_cb (HsCapture *capture, const HsPacket *packet, gint64 time_us, gpointer user_data)
+capture_segment_cb (HsLiveCapture *capture, const HsPacket *packet, gint64 time_us, gpointer user_data)
 {
   HsSession *self = HS_SESSION (user_data);
   const HsAddress *client;
@@ -463,7 +463,7 @@ start_capture (HsSession *self, guint16 port)
 
   if (self->capture == NULL)
     {
-      self->capture = hs_capture_new (&error);
+      self->capture = hs_live_capture_new (&error);
       if (self->capture == NULL)
         {
           /* Inference goes on, and the UI says why there is no capture. */
@@ -477,7 +477,7 @@ start_capture (HsSession *self, guint16 port)
     }
 
   self->capture_ports[0] = port;
-  if (!hs_capture_set_ports (self->capture, self->capture_ports, 1, &error))
+  if (!hs_live_capture_set_ports (self->capture, self->capture_ports, 1, &error))
     {
       g_debug ("Capture filter: %s", error->message);
       g_signal_handlers_disconnect_by_data (self->capture, self);

@@ -9,9 +9,9 @@ G_BEGIN_DECLS
 
 /* clang-format off */
 
-#define HS_TYPE_CAPTURE (hs_capture_get_type ())
+#define HS_TYPE_LIVE_CAPTURE (hs_live_capture_get_type ())
 
-G_DECLARE_FINAL_TYPE (HsCapture, hs_capture, HS, CAPTURE, GObject)
+G_DECLARE_FINAL_TYPE (HsLiveCapture, hs_live_capture, HS, LIVE_CAPTURE, GObject)
 
 /*
  * Real segments of the session's own connections on the host network, read
@@ -23,11 +23,11 @@ G_DECLARE_FINAL_TYPE (HsCapture, hs_capture, HS, CAPTURE, GObject)
  */
 /* Fails (G_IO_ERROR_PERMISSION_DENIED without the capability) with a
  * sentence saying why; the caller then infers segments instead. */
-HsCapture *hs_capture_new          (GError **error);
+HsLiveCapture *hs_live_capture_new          (GError **error);
 
 /* Restricts the filter to TCP segments whose source or destination port is
  * one of @ports (nothing passes when @n_ports is 0). */
-gboolean   hs_capture_set_ports    (HsCapture     *self,
+gboolean   hs_live_capture_set_ports    (HsLiveCapture     *self,
                                     const guint16 *ports,
                                     guint          n_ports,
                                     GError       **error);
@@ -35,9 +35,9 @@ gboolean   hs_capture_set_ports    (HsCapture     *self,
 /* Reads every packet already queued on the socket now (the session calls
  * it before it records what a socket event implies, so that segments come
  * first). */
-void       hs_capture_drain        (HsCapture *self);
+void       hs_live_capture_drain        (HsLiveCapture *self);
 
-guint64    hs_capture_get_n_packets (HsCapture *self);
+guint64    hs_live_capture_get_n_packets (HsLiveCapture *self);
 
 /* clang-format on */
 

@@ -16,7 +16,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib-unix.h>
 
-#include "hs-capture.h"
+#include "hs-live-capture.h"
 
 /* Headers only: IPv6 (40) + TCP with every option (60), with room to spare. */
 #define SNAP_BYTES 256
@@ -25,7 +25,7 @@
 #define BATCH        256
 #define RCVBUF_BYTES (4 * 1024 * 1024)
 
-struct _HsCapture
+struct _HsLiveCapture
 {
   GObject parent_instance;
 
@@ -41,7 +41,7 @@ enum
   N_SIGNALS
 };
 
-G_DEFINE_FINAL_TYPE (HsCapture, hs_capture, G_TYPE_OBJECT)
+G_DEFINE_FINAL_TYPE (HsLiveCapture, hs_live_capture, G_TYPE_OBJECT)
 
 static guint signals[N_SIGNALS];
 
@@ -69,7 +69,7 @@ claimed_payload (const guint8 *data, gsize len, const HsPacket *packet)
 }
 
 static gboolean
-read_one (HsCapture *self)
+read_one (HsLiveCapture *self)
 {
   guint8 buffer[SNAP_BYTES];
   struct sockaddr_ll from = { 0 };
@@ -105,7 +105,7 @@ read_one (HsCapture *self)
 static gboolean
 readable_cb (int fd, GIOCondition condition, gpointer user_data)
 {
-  HsCapture *self = HS_CAPTURE (user_data);
+  HsLiveCapture *self = HS_LIVE_CAPTURE (user_data);
 
   for (guint i = 0; i < BATCH; i++)
     if (!read_one (self))
@@ -114,9 +114,9 @@ readable_cb (int fd, GIOCondition condition, gpointer user_data)
 }
 
 static void
-hs_capture_dispose (GObject *object)
+hs_live_capture_dispose (GObject *object)
 {
-  HsCapture *self = (HsCapture *) object;
+  HsLiveCapture *self = (HsLiveCapture *) object;
 
   g_clear_handle_id (&self->watch_id, g_source_remove);
   if (self->fd >= 0)
@@ -125,18 +125,18 @@ hs_capture_dispose (GObject *object)
       self->fd = -1;
     }
 
-  G_OBJECT_CLASS (hs_capture_parent_class)->dispose (object);
+  G_OBJECT_CLASS (hs_live_capture_parent_class)->dispose (object);
 }
 
 static void
-hs_capture_class_init (HsCaptureClass *klass)
+hs_live_capture_class_init (HsLiveCaptureClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->dispose = hs_capture_dispose;
+  object_class->dispose = hs_live_capture_dispose;
 
   /**
-   * HsCapture::segment:
+   * HsLiveCapture::segment:
    * @packet: the HsPacket (headers; payload_len as announced)
    * @time_us: g_get_monotonic_time() when it was read
    */
@@ -145,7 +145,7 @@ hs_capture_class_init (HsCaptureClass *klass)
 }
 
 static void
-hs_capture_init (HsCapture *self)
+hs_live_capture_init (HsLiveCapture *self)
 {
   self->fd = -1;
 }
@@ -153,7 +153,7 @@ hs_capture_init (HsCapture *self)
 /* A filter that passes nothing: the socket is open before its ports are
  * known, and must not queue the host's other traffic meanwhile. */
 static gboolean
-attach (HsCapture *self, struct sock_filter *code, guint n, GError **error)
+attach (HsLiveCapture *self, struct sock_filter *code, guint n, GError **error)
 {
   struct sock_fprog program = { .len = (unsigned short) n, .filter = code };
 
@@ -168,10 +168,10 @@ attach (HsCapture *self, struct sock_filter *code, guint n, GError **error)
   return TRUE;
 }
 
-HsCapture *
-hs_capture_new (GError **error)
+HsLiveCapture *
+hs_live_capture_new (GError **error)
 {
-  g_autoptr (HsCapture) self = g_object_new (HS_TYPE_CAPTURE, NULL);
+  g_autoptr (HsLiveCapture) self = g_object_new (HS_TYPE_LIVE_CAPTURE, NULL);
   struct sock_filter none[] = { BPF_STMT (BPF_RET | BPF_K, 0) };
   int size = RCVBUF_BYTES;
 
@@ -207,13 +207,13 @@ hs_capture_new (GError **error)
 }
 
 gboolean
-hs_capture_set_ports (HsCapture *self, const guint16 *ports, guint n_ports, GError **error)
+hs_live_capture_set_ports (HsLiveCapture *self, const guint16 *ports, guint n_ports, GError **error)
 {
   g_autofree struct sock_filter *code = NULL;
   guint n = 0;
   guint v6_start, v4_ports, v6_ports, accept_at;
 
-  g_return_val_if_fail (HS_IS_CAPTURE (self), FALSE);
+  g_return_val_if_fail (HS_IS_LIVE_CAPTURE (self), FALSE);
   /* Jump offsets are 8 bits wide. */
   g_return_val_if_fail (n_ports <= 16, FALSE);
 
@@ -283,9 +283,9 @@ hs_capture_set_ports (HsCapture *self, const guint16 *ports, guint n_ports, GErr
 }
 
 void
-hs_capture_drain (HsCapture *self)
+hs_live_capture_drain (HsLiveCapture *self)
 {
-  g_return_if_fail (HS_IS_CAPTURE (self));
+  g_return_if_fail (HS_IS_LIVE_CAPTURE (self));
 
   /* Bounded, like a dispatch: a flood goes on in the next one. */
   for (guint i = 0; i < 4 * BATCH; i++)
@@ -294,9 +294,9 @@ hs_capture_drain (HsCapture *self)
 }
 
 guint64
-hs_capture_get_n_packets (HsCapture *self)
+hs_live_capture_get_n_packets (HsLiveCapture *self)
 {
-  g_return_val_if_fail (HS_IS_CAPTURE (self), 0);
+  g_return_val_if_fail (HS_IS_LIVE_CAPTURE (self), 0);
 
   return self->n_packets;
 }
