@@ -4,12 +4,16 @@
 #include "config.h"
 
 #include <locale.h>
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
 
 #include <glib/gi18n-lib.h>
 #include <glib-unix.h>
 
 #include "hs-diagram.h"
+#include "hs-interfaces.h"
 #include "hs-labels.h"
 #include "hs-pcap.h"
 #include "hs-runner.h"
@@ -31,6 +35,7 @@ static char *opt_output = NULL;
 static char *opt_network = NULL;
 static char *opt_labels = NULL;
 static double opt_timeout = 10.0;
+static gboolean opt_no_capture = FALSE;
 static int opt_width = 1920;
 static gint64 opt_seed = -1;
 
@@ -49,6 +54,8 @@ static const GOptionEntry run_entries[] = {
     N_ ("Width in pixels of an svg, pdf or png diagram (default: 1920)"), "PIXELS" },
   { "seed", 0, 0, G_OPTION_ARG_INT64, &opt_seed,
     N_ ("Simulated network: seed of its ISNs and ports (default: 1, so runs repeat)"), "N" },
+  { "no-capture", 0, 0, G_OPTION_ARG_NONE, &opt_no_capture,
+    N_ ("Infer segments even where packets could be captured"), NULL },
   { NULL }
 };
 
@@ -234,6 +241,24 @@ command_run (int argc, char **argv)
       }
     if (kind == HS_NETWORK_SIM && opt_seed >= 0)
       hs_sim_set_seed (hs_session_get_sim (session), (guint32) opt_seed);
+
+    /* A scenario that connects to a server elsewhere and listens nowhere
+     * is a client of that server: it shows (and captures) its own end. */
+    if (kind == HS_NETWORK_HOST)
+      {
+        gboolean listens = FALSE, connects_away = FALSE;
+
+        for (guint i = 0; i < steps->len; i++)
+          {
+            const HsStep *step = g_ptr_array_index (steps, i);
+
+            listens |= step->kind == HS_STEP_LISTEN || step->kind == HS_STEP_OPEN_BOTH;
+            connects_away |= step->kind == HS_STEP_CONNECT && step->text != NULL;
+          }
+        if (connects_away && !listens)
+          hs_session_set_role (session, HS_SESSION_ROLE_CLIENT);
+      }
+    hs_session_set_capture_enabled (session, !opt_no_capture);
   }
   runner = hs_runner_new (session);
   hs_runner_set_settle_timeout (runner, (gint64) (opt_timeout * G_USEC_PER_SEC));
@@ -273,6 +298,349 @@ command_run (int argc, char **argv)
   return status;
 }
 
+/* serve: a server for the class, recorded headless until SIGINT/SIGTERM. */
+
+static int opt_max_connections = HS_SESSION_DEFAULT_MAX_CONNECTIONS;
+
+static const GOptionEntry serve_entries[] = {
+  { "format", 'f', 0, G_OPTION_ARG_STRING, &opt_format,
+    N_ ("Output format: table or jsonl (default: table)"), "FORMAT" },
+  { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
+    N_ ("Write to FILE instead of standard output"), "FILE" },
+  { "labels", 'l', 0, G_OPTION_ARG_STRING, &opt_labels,
+    N_ ("Sequence numbers as symbolic, relative or absolute (default: relative)"), "STYLE" },
+  { "max-connections", 'm', 0, G_OPTION_ARG_INT, &opt_max_connections,
+    N_ ("Connections served at once; more clients are told so and closed (default: 256)"), "N" },
+  { "no-capture", 0, 0, G_OPTION_ARG_NONE, &opt_no_capture,
+    N_ ("Infer segments even where packets could be captured"), NULL },
+  { NULL }
+};
+
+typedef struct
+{
+  HsSession *session;
+  HsTrace *trace;
+  FILE *out;
+  gboolean jsonl;
+  HsLabelStyle style;
+  guint written;       /* events written so far */
+  GArray *changed;     /* indices of written events changed since */
+  GArray *connections; /* connection ids changed since */
+  guint idle_id;
+  GMainLoop *loop;
+  gboolean write_failed;
+} Serve;
+
+/* Writes what the trace gained since the last call and flushes, so that a
+ * reader of the file (or a pipe) sees every event as it happens, and an
+ * interrupted server has lost nothing. An event changed after it was
+ * written (a state the kernel confirmed) is written again with the same
+ * index: the later line wins. */
+static void
+serve_write (Serve *serve)
+{
+  guint n = hs_trace_get_n_events (serve->trace);
+  GString *out = g_string_new (NULL);
+
+  if (serve->jsonl)
+    for (guint i = 0; i < serve->connections->len; i++)
+      {
+        g_autofree char *line =
+            hs_trace_format_json_connection (serve->trace,
+                                             g_array_index (serve->connections, guint, i));
+
+        g_string_append_printf (out, "{\"kind\":\"connection\",\"connection\":%s}\n", line);
+      }
+  g_array_set_size (serve->connections, 0);
+
+  for (; serve->written < n; serve->written++)
+    {
+      g_autofree char *line =
+          serve->jsonl ? hs_trace_format_json_event (serve->trace, serve->written)
+                       : hs_trace_format_table_row (serve->trace, serve->written, serve->style);
+
+      g_string_append (out, line);
+      if (serve->jsonl)
+        g_string_append_c (out, '\n');
+    }
+
+  if (serve->jsonl)
+    for (guint i = 0; i < serve->changed->len; i++)
+      {
+        g_autofree char *line =
+            hs_trace_format_json_event (serve->trace, g_array_index (serve->changed, guint, i));
+
+        g_string_append (out, line);
+        g_string_append_c (out, '\n');
+      }
+  g_array_set_size (serve->changed, 0);
+
+  if (out->len > 0 && !serve->write_failed &&
+      (fwrite (out->str, 1, out->len, serve->out) != out->len || fflush (serve->out) != 0))
+    {
+      serve->write_failed = TRUE;
+      g_printerr (_ ("%s: could not write the trace: %s\n"), g_get_prgname (), g_strerror (errno));
+      g_main_loop_quit (serve->loop);
+    }
+  g_string_free (out, TRUE);
+}
+
+static gboolean
+serve_idle_cb (gpointer user_data)
+{
+  Serve *serve = user_data;
+
+  serve->idle_id = 0;
+  serve_write (serve);
+  return G_SOURCE_REMOVE;
+}
+
+/* Writing waits for the end of the current dispatch, so that what one
+ * socket event implies (a SYN refined by TCP_SAVED_SYN) is written whole. */
+static void
+serve_schedule (Serve *serve)
+{
+  if (serve->idle_id == 0)
+    serve->idle_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, serve_idle_cb, serve, NULL);
+}
+
+static void
+serve_event_added_cb (HsTrace *trace, guint index, Serve *serve)
+{
+  serve_schedule (serve);
+}
+
+static void
+serve_event_changed_cb (HsTrace *trace, guint index, Serve *serve)
+{
+  if (index >= serve->written)
+    return;
+  for (guint i = 0; i < serve->changed->len; i++)
+    if (g_array_index (serve->changed, guint, i) == index)
+      return;
+  g_array_append_val (serve->changed, index);
+  serve_schedule (serve);
+}
+
+static void
+serve_connection_changed_cb (HsTrace *trace, guint id, Serve *serve)
+{
+  for (guint i = 0; i < serve->connections->len; i++)
+    if (g_array_index (serve->connections, guint, i) == id)
+      return;
+  g_array_append_val (serve->connections, id);
+  serve_schedule (serve);
+}
+
+static gboolean
+serve_signal_cb (gpointer user_data)
+{
+  Serve *serve = user_data;
+
+  g_main_loop_quit (serve->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+/* "5005", "0.0.0.0:5005", "[::]:5005", "192.168.1.20:5005". */
+static gboolean
+parse_serve_address (const char *text, char **address, guint16 *port)
+{
+  const char *colon = strrchr (text, ':');
+  const char *port_text = text;
+  guint64 value;
+
+  *address = NULL;
+  if (text[0] == '[')
+    {
+      const char *close = strchr (text, ']');
+
+      if (close == NULL || close[1] != ':')
+        return FALSE;
+      *address = g_strndup (text + 1, close - text - 1);
+      port_text = close + 2;
+    }
+  else if (colon != NULL)
+    {
+      if (strchr (text, ':') != colon || colon == text)
+        return FALSE;
+      *address = g_strndup (text, colon - text);
+      port_text = colon + 1;
+    }
+
+  if (!g_ascii_string_to_unsigned (port_text, 10, 0, 65535, &value, NULL))
+    {
+      g_clear_pointer (address, g_free);
+      return FALSE;
+    }
+  *port = (guint16) value;
+  return TRUE;
+}
+
+static int
+command_serve (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HsSession) session = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  g_autofree char *address = NULL;
+  Serve serve = { 0 };
+  FILE *file = NULL;
+  guint16 port = 0;
+  guint sigint_id, sigterm_id;
+  gboolean ok;
+
+  context = g_option_context_new (_ ("[ADDRESS:]PORT — serve a class and print its trace"));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, serve_entries, GETTEXT_PACKAGE);
+  g_option_context_set_description (
+      context, _ ("Listens on 127.0.0.1 unless an address is given (0.0.0.0 or :: lets other "
+                  "computers connect), accepts any TCP client and writes every event as it "
+                  "happens, until Ctrl-C or SIGTERM. Exit status: 0 after a signal, 1 when "
+                  "the server cannot listen, 2 for a usage error."));
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return EXIT_USAGE;
+    }
+  if (argc != 2 || !parse_serve_address (argv[1], &address, &port))
+    {
+      g_printerr (_ ("%s: serve needs one [ADDRESS:]PORT, such as 5005 or 0.0.0.0:5005\n"),
+                  g_get_prgname ());
+      return EXIT_USAGE;
+    }
+  if (opt_format == NULL)
+    opt_format = g_strdup ("table");
+  if (!g_strv_contains ((const char *const[]){ "table", "jsonl", NULL }, opt_format))
+    {
+      g_printerr (_ ("%s: serve writes table or jsonl, not “%s”\n"), g_get_prgname (), opt_format);
+      return EXIT_USAGE;
+    }
+  if (opt_labels != NULL && !hs_label_style_parse (opt_labels, &serve.style))
+    {
+      g_printerr (_ ("%s: unknown label style “%s”; use symbolic, relative or absolute\n"),
+                  g_get_prgname (), opt_labels);
+      return EXIT_USAGE;
+    }
+  if (opt_labels == NULL)
+    serve.style = HS_LABEL_STYLE_RELATIVE;
+  if (opt_max_connections < 1 || opt_max_connections > G_MAXUINT16)
+    {
+      g_printerr (_ ("%s: the connection limit must be between 1 and 65535\n"), g_get_prgname ());
+      return EXIT_USAGE;
+    }
+
+  if (opt_output != NULL && g_strcmp0 (opt_output, "-") != 0)
+    {
+      file = fopen (opt_output, "w");
+      if (file == NULL)
+        {
+          g_printerr (_ ("%s: cannot write “%s”: %s\n"), g_get_prgname (), opt_output,
+                      g_strerror (errno));
+          return EXIT_FAILED;
+        }
+    }
+
+  /* Each client costs a descriptor; the soft limit is often 1,024 while
+   * the hard one is far higher. A server may raise its own. */
+  {
+    struct rlimit limit;
+
+    if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+      {
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+          g_debug ("Could not raise the open-file limit: %s", g_strerror (errno));
+      }
+  }
+
+  session = hs_session_new ();
+  hs_session_set_role (session, HS_SESSION_ROLE_SERVER);
+  /* Typing an address on the command line is the explicit choice. */
+  hs_session_set_allow_remote (session, address != NULL);
+  hs_session_set_max_connections (session, (guint) opt_max_connections);
+  hs_session_set_capture_enabled (session, !opt_no_capture);
+  g_signal_connect (session, "error", G_CALLBACK (session_error_cb), NULL);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  serve.session = session;
+  serve.trace = hs_session_get_trace (session);
+  serve.out = file != NULL ? file : stdout;
+  serve.jsonl = g_strcmp0 (opt_format, "jsonl") == 0;
+  serve.loop = loop;
+  serve.changed = g_array_new (FALSE, FALSE, sizeof (guint));
+  serve.connections = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  g_signal_connect (serve.trace, "event-added", G_CALLBACK (serve_event_added_cb), &serve);
+  g_signal_connect (serve.trace, "event-changed", G_CALLBACK (serve_event_changed_cb), &serve);
+  g_signal_connect (serve.trace, "connection-changed", G_CALLBACK (serve_connection_changed_cb),
+                    &serve);
+
+  /* The header says how segments are known, so it is written once the
+   * listener (and with it the capture) has started; what listening
+   * recorded meanwhile waits for the first write. */
+  ok = hs_session_listen (session, address != NULL ? address : "127.0.0.1", port, &error);
+  if (serve.jsonl)
+    fprintf (serve.out,
+             "{\"kind\":\"trace\",\"network\":\"host\",\"role\":\"server\",\"capture\":\"%s\","
+             "\"connections\":[]}\n",
+             hs_session_get_capture_mode (session) == HS_CAPTURE_MODE_CAPTURED ? "captured"
+                                                                               : "inferred");
+  else
+    {
+      g_autofree char *header = hs_trace_format_table_header ();
+      fputs (header, serve.out);
+    }
+  fflush (serve.out);
+
+  if (!ok)
+    {
+      serve_write (&serve);
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      g_signal_handlers_disconnect_by_data (serve.trace, &serve);
+      g_clear_handle_id (&serve.idle_id, g_source_remove);
+      g_array_unref (serve.changed);
+      g_array_unref (serve.connections);
+      if (file != NULL)
+        fclose (file);
+      return EXIT_FAILED;
+    }
+
+  {
+    guint16 bound = hs_session_get_listen_port (session);
+    g_auto (GStrv) addresses = address != NULL && !hs_net_address_is_loopback (address)
+                                   ? hs_net_get_local_addresses ()
+                                   : NULL;
+
+    g_printerr (_ ("%s: listening on %s port %u. %s\n"), g_get_prgname (),
+                address != NULL ? address : "127.0.0.1", bound,
+                hs_session_get_capture_description (session));
+    for (guint i = 0; addresses != NULL && addresses[i] != NULL; i++)
+      g_printerr (_ ("%s: students can connect to %s port %u\n"), g_get_prgname (), addresses[i],
+                  bound);
+  }
+
+  sigint_id = g_unix_signal_add (SIGINT, serve_signal_cb, &serve);
+  sigterm_id = g_unix_signal_add (SIGTERM, serve_signal_cb, &serve);
+  g_main_loop_run (loop);
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+
+  /* Ending: the listener closes (recorded), and everything is written. */
+  hs_session_stop_listening (session);
+  serve_write (&serve);
+
+  g_signal_handlers_disconnect_by_data (serve.trace, &serve);
+  g_clear_handle_id (&serve.idle_id, g_source_remove);
+  g_array_unref (serve.changed);
+  g_array_unref (serve.connections);
+  if (file != NULL && fclose (file) != 0)
+    serve.write_failed = TRUE;
+
+  return serve.write_failed ? EXIT_FAILED : EXIT_OK;
+}
+
 static void
 print_usage (void)
 {
@@ -280,6 +648,9 @@ print_usage (void)
               "\n"
               "Commands:\n"
               "  run FILE    Run a scenario headless and print its trace\n"
+              "  serve [ADDRESS:]PORT\n"
+              "              Serve a class: accept any client and print the trace as it "
+              "grows\n"
               "\n"
               "Run “%s run --help” for the options.\n"),
            g_get_prgname (), g_get_prgname ());
@@ -312,6 +683,8 @@ main (int argc, char **argv)
 
   if (g_strcmp0 (argv[1], "run") == 0)
     return command_run (argc - 1, argv + 1);
+  if (g_strcmp0 (argv[1], "serve") == 0)
+    return command_serve (argc - 1, argv + 1);
 
   g_printerr (_ ("%s: unknown command “%s”\n"), g_get_prgname (), argv[1]);
   print_usage ();

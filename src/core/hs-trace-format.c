@@ -56,9 +56,16 @@ hs_format_data (GBytes *data, guint max_chars)
   bytes = g_bytes_get_data (data, &len);
   if (!g_utf8_validate ((const char *) bytes, len, NULL))
     printable = FALSE;
-  for (gsize i = 0; printable && i < len; i++)
-    if (bytes[i] < 0x20 && bytes[i] != '\n' && bytes[i] != '\r' && bytes[i] != '\t')
-      printable = FALSE;
+  /* Control characters, DEL and the C1 range too (U+009B is a terminal's
+   * CSI): a peer's bytes must never steer the terminal or the screen. */
+  for (const char *p = (const char *) bytes; printable && p < (const char *) bytes + len;
+       p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c) && c != '\n' && c != '\r' && c != '\t')
+        printable = FALSE;
+    }
 
   out = g_string_new (NULL);
   if (printable)
@@ -225,6 +232,29 @@ hs_trace_format_json_event (HsTrace *trace, guint index)
 }
 
 char *
+hs_trace_format_json_connection (HsTrace *trace, guint id)
+{
+  const HsTraceConnection *c = hs_trace_get_connection (trace, id);
+  g_autofree char *client = hs_address_to_string (&c->client);
+  g_autofree char *server = hs_address_to_string (&c->server);
+  GString *out = g_string_new (NULL);
+
+  g_string_append_printf (out, "{\"id\":%u,\"client\":", id);
+  hs_json_append_string (out, client);
+  g_string_append (out, ",\"server\":");
+  hs_json_append_string (out, server);
+  for (HsSide side = HS_SIDE_CLIENT; side <= HS_SIDE_SERVER; side++)
+    {
+      if (c->isn_known[side])
+        g_string_append_printf (out, ",\"%s_isn\":%u", hs_side_to_string (side), c->isn[side]);
+      else
+        g_string_append_printf (out, ",\"%s_isn\":null", hs_side_to_string (side));
+    }
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}
+
+char *
 hs_trace_format_jsonl (HsTrace *trace)
 {
   GString *out = g_string_new (NULL);
@@ -235,22 +265,11 @@ hs_trace_format_jsonl (HsTrace *trace)
   g_string_append (out, ",\"connections\":[");
   for (guint id = 1; id < n_connections; id++)
     {
-      const HsTraceConnection *c = hs_trace_get_connection (trace, id);
-      g_autofree char *client = hs_address_to_string (&c->client);
-      g_autofree char *server = hs_address_to_string (&c->server);
+      g_autofree char *connection = hs_trace_format_json_connection (trace, id);
 
-      g_string_append_printf (out, "%s{\"id\":%u,\"client\":", id > 1 ? "," : "", id);
-      hs_json_append_string (out, client);
-      g_string_append (out, ",\"server\":");
-      hs_json_append_string (out, server);
-      for (HsSide side = HS_SIDE_CLIENT; side <= HS_SIDE_SERVER; side++)
-        {
-          if (c->isn_known[side])
-            g_string_append_printf (out, ",\"%s_isn\":%u", hs_side_to_string (side), c->isn[side]);
-          else
-            g_string_append_printf (out, ",\"%s_isn\":null", hs_side_to_string (side));
-        }
-      g_string_append_c (out, '}');
+      if (id > 1)
+        g_string_append_c (out, ',');
+      g_string_append (out, connection);
     }
   g_string_append (out, "]}\n");
 
@@ -309,26 +328,40 @@ describe_for_table (HsTrace *trace, const HsEvent *event, HsLabelStyle style)
 }
 
 char *
+hs_trace_format_table_header (void)
+{
+  return g_strdup_printf ("%10s  %4s  %-7s  %-16s  %s\n", "TIME(ms)", "CONN", "KIND", "SIDE",
+                          "WHAT");
+}
+
+char *
+hs_trace_format_table_row (HsTrace *trace, guint index, HsLabelStyle style)
+{
+  const HsEvent *event = hs_trace_get_event (trace, index);
+  g_autofree char *what = describe_for_table (trace, event, style);
+  const char *side;
+
+  if (event->kind == HS_EVENT_SEGMENT)
+    side = event->side == HS_SIDE_CLIENT ? "client -> server" : "server -> client";
+  else
+    side = hs_side_to_string (event->side);
+
+  return g_strdup_printf ("%10.3f  %4u  %-7s  %-16s  %s\n", event->time_us / 1000.0,
+                          event->connection, hs_event_kind_to_string (event->kind), side, what);
+}
+
+char *
 hs_trace_format_table (HsTrace *trace, HsLabelStyle style)
 {
   GString *out = g_string_new (NULL);
+  g_autofree char *header = hs_trace_format_table_header ();
 
-  g_string_append_printf (out, "%10s  %4s  %-7s  %-16s  %s\n", "TIME(ms)", "CONN", "KIND", "SIDE",
-                          "WHAT");
-
+  g_string_append (out, header);
   for (guint i = 0; i < hs_trace_get_n_events (trace); i++)
     {
-      const HsEvent *event = hs_trace_get_event (trace, i);
-      g_autofree char *what = describe_for_table (trace, event, style);
-      const char *side;
+      g_autofree char *row = hs_trace_format_table_row (trace, i, style);
 
-      if (event->kind == HS_EVENT_SEGMENT)
-        side = event->side == HS_SIDE_CLIENT ? "client -> server" : "server -> client";
-      else
-        side = hs_side_to_string (event->side);
-
-      g_string_append_printf (out, "%10.3f  %4u  %-7s  %-16s  %s\n", event->time_us / 1000.0,
-                              event->connection, hs_event_kind_to_string (event->kind), side, what);
+      g_string_append (out, row);
     }
 
   return g_string_free (out, FALSE);

@@ -16,11 +16,23 @@ G_BEGIN_DECLS
  * endpoint, error, message. */
 char     *hs_trace_format_json_event  (HsTrace *trace,
                                        guint    index);
+/* One connection as a JSON object: id, client, server, client_isn,
+ * server_isn (null while unknown). */
+char     *hs_trace_format_json_connection (HsTrace *trace,
+                                           guint    id);
 /* The whole trace as JSON Lines: a first line with kind "trace" (network,
  * connections with addresses and ISNs), then one line per event. */
 char     *hs_trace_format_jsonl       (HsTrace *trace);
 /* A fixed-width table for a terminal, numbers written in @style. */
 char     *hs_trace_format_table       (HsTrace     *trace,
+                                       HsLabelStyle style);
+
+/* The table one line at a time, for a trace written while it grows
+ * (`handshake-cli serve`): the header, then the row of the event at @index
+ * (each with its newline). */
+char     *hs_trace_format_table_header (void);
+char     *hs_trace_format_table_row   (HsTrace     *trace,
+                                       guint        index,
                                        HsLabelStyle style);
 
 /* Application data as a student should see it: printable UTF-8 in quotes

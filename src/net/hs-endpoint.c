@@ -14,6 +14,9 @@
 #include "hs-net-error.h"
 
 #define READ_CHUNK 65536
+/* Chunks read per main-loop dispatch: a peer that floods must not keep the
+ * loop from everything else (the rest is read in the next dispatch). */
+#define READS_PER_DISPATCH 16
 
 struct _HsEndpoint
 {
@@ -52,19 +55,24 @@ stop_reading (HsEndpoint *self)
     }
 }
 
-/* Reads everything available without blocking. Returns FALSE when reading
- * should stop (end of stream or an error). */
+/* Reads what is available without blocking, at most @max_reads chunks.
+ * Returns FALSE when reading should stop (end of stream or an error). */
 static gboolean
-read_available (HsEndpoint *self)
+read_available (HsEndpoint *self, guint max_reads)
 {
-  while (self->open && !self->eof)
+  for (guint reads = 0; self->open && !self->eof; reads++)
     {
       g_autoptr (GError) error = NULL;
-      g_autofree guint8 *buffer = g_malloc (READ_CHUNK);
+      g_autofree guint8 *buffer = NULL;
       gssize n;
 
+      if (reads == max_reads)
+        return TRUE;
+
+      buffer = g_malloc (READ_CHUNK);
       n = g_socket_receive_with_blocking (self->socket, (char *) buffer, READ_CHUNK, FALSE, NULL,
                                           &error);
+
       if (n > 0)
         {
           g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&buffer), n);
@@ -100,7 +108,7 @@ socket_ready_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
 {
   g_autoptr (HsEndpoint) self = g_object_ref (HS_ENDPOINT (user_data));
 
-  if (read_available (self))
+  if (read_available (self, READS_PER_DISPATCH))
     return G_SOURCE_CONTINUE;
 
   g_clear_pointer (&self->read_source, g_source_unref);
@@ -325,7 +333,7 @@ hs_endpoint_close (HsEndpoint *self, GError **error)
 
   /* Linux answers a close() with unread data in the receive queue with RST
    * instead of FIN; take what has arrived first. */
-  read_available (self);
+  read_available (self, 4 * READS_PER_DISPATCH);
   stop_reading (self);
 
   if (!self->open)

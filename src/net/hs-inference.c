@@ -25,6 +25,7 @@ typedef struct
   gboolean fin_carries_ack[2]; /* @side's FIN also acknowledged the peer's FIN */
   gboolean ack_pending[2];     /* @side owes an ACK it is delaying */
   gboolean handshake_done;
+  gboolean captured; /* real segments come from a capture: infer none */
   guint syn_retransmissions;
   guint last_syn_event;
 } Conn;
@@ -69,7 +70,7 @@ emit_segment (HsInference *self,
 {
   Conn *c = get_conn (self, id);
   HsEvent event = { 0 };
-  guint index;
+  guint index = NO_EVENT;
 
   event.kind = HS_EVENT_SEGMENT;
   event.connection = id;
@@ -82,7 +83,8 @@ emit_segment (HsInference *self,
   event.fate = HS_SEGMENT_FATE_DELIVERED;
   event.retransmission = retransmission;
 
-  index = hs_trace_append (self->trace, &event);
+  if (!c->captured)
+    index = hs_trace_append (self->trace, &event);
 
   if (retransmission == 0)
     {
@@ -240,6 +242,14 @@ hs_inference_set_state (HsInference *self,
   g_return_if_fail (HS_IS_INFERENCE (self));
 
   emit_state (self, connection, side, state, source);
+}
+
+void
+hs_inference_set_captured (HsInference *self, guint connection, gboolean captured)
+{
+  g_return_if_fail (HS_IS_INFERENCE (self));
+
+  get_conn (self, connection)->captured = !!captured;
 }
 
 void

@@ -51,6 +51,12 @@ void         hs_inference_set_state          (HsInference  *self,
                                               HsTcpState    state,
                                               HsStateSource source);
 
+/* The connection's segments are captured (HsLiveCapture) and appended to the
+ * trace by the capture: from now on the inference records states and
+ * application events only, never a segment of its own. */
+void         hs_inference_set_captured       (HsInference *self,
+                                              guint        connection,
+                                              gboolean     captured);
 void         hs_inference_syn_sent           (HsInference *self,
                                               guint        connection);
 void         hs_inference_syn_retransmitted  (HsInference *self,

@@ -20,13 +20,24 @@
 #define TCP_SAVED_SYN 28
 #endif
 
-#define LISTEN_BACKLOG 128
+/* A class's connections arrive in bursts (everyone presses Connect when
+ * told to): the kernel completes handshakes while the application is busy,
+ * up to this many (capped by net.core.somaxconn, 4096 by default). */
+#define LISTEN_BACKLOG 4096
+/* Connections accepted per main-loop dispatch: many at once, because each
+ * dispatch polls every socket of the session, but not so many that the
+ * other sources wait long. */
+#define ACCEPTS_PER_DISPATCH 64
+/* Out of descriptors, the listener stays readable: accepting again at
+ * once would spin. Wait this long first. */
+#define ACCEPT_BACKOFF_MS 100
 
 struct _HsServer
 {
   GObject parent_instance;
 
-  GSocketService *service;
+  GSource *accept_source;
+  guint backoff_id;
   GSocket *socket;
   HsAddress address;
 };
@@ -69,26 +80,78 @@ hs_server_read_saved_syn (GSocket *socket, HsPacket *packet, GError **error)
   return hs_packet_parse (buffer, len, packet, error);
 }
 
-static gboolean
-incoming_cb (GSocketService *service,
-             GSocketConnection *connection,
-             GObject *source_object,
-             gpointer user_data)
+static void
+incoming (HsServer *self, GSocket *socket)
 {
-  HsServer *self = HS_SERVER (user_data);
+  g_autoptr (GSocketConnection) connection = g_socket_connection_factory_create_connection (socket);
   g_autoptr (HsEndpoint) endpoint = NULL;
   g_autoptr (GError) error = NULL;
   HsPacket syn;
   gboolean have_syn;
 
-  have_syn = hs_server_read_saved_syn (g_socket_connection_get_socket (connection), &syn, &error);
+  have_syn = hs_server_read_saved_syn (socket, &syn, &error);
   if (!have_syn)
     g_debug ("No saved SYN: %s", error->message);
 
   endpoint = hs_endpoint_new (connection, HS_SIDE_SERVER);
   g_signal_emit (self, signals[ACCEPTED], 0, endpoint, have_syn ? &syn : NULL);
+}
 
-  return TRUE;
+static gboolean accept_ready_cb (GSocket *listener, GIOCondition condition, gpointer user_data);
+
+static void
+watch_listener (HsServer *self)
+{
+  self->accept_source = g_socket_create_source (self->socket, G_IO_IN, NULL);
+  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (accept_ready_cb), self, NULL);
+  g_source_set_static_name (self->accept_source, "[handshake] accept");
+  g_source_attach (self->accept_source, g_main_context_get_thread_default ());
+}
+
+static gboolean
+backoff_done_cb (gpointer user_data)
+{
+  HsServer *self = HS_SERVER (user_data);
+
+  self->backoff_id = 0;
+  if (self->accept_source == NULL && self->socket != NULL)
+    watch_listener (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+accept_ready_cb (GSocket *listener, GIOCondition condition, gpointer user_data)
+{
+  g_autoptr (HsServer) self = g_object_ref (HS_SERVER (user_data));
+
+  for (guint i = 0; i < ACCEPTS_PER_DISPATCH && self->accept_source != NULL; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GSocket) socket = g_socket_accept (listener, NULL, &error);
+
+      if (socket == NULL)
+        {
+          /* EAGAIN: all taken. A client that reset while it waited in the
+           * backlog (ECONNABORTED) or a lack of descriptors (EMFILE) is
+           * logged; the listener keeps going either way. */
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES) ||
+              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+            {
+              /* The clients wait in the backlog meanwhile. */
+              g_message ("Cannot accept more connections now: %s", error->message);
+              g_source_destroy (self->accept_source);
+              g_clear_pointer (&self->accept_source, g_source_unref);
+              self->backoff_id = g_timeout_add (ACCEPT_BACKOFF_MS, backoff_done_cb, self);
+              return G_SOURCE_REMOVE;
+            }
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            g_debug ("accept failed: %s", error->message);
+          break;
+        }
+      incoming (self, socket);
+    }
+
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -133,13 +196,12 @@ gboolean
 hs_server_listen_socket (HsServer *self, GSocket *socket, GError **error)
 {
   g_autoptr (GSocketAddress) bound = NULL;
-  g_autoptr (GSocketService) service = NULL;
   int on = 1;
 
   g_return_val_if_fail (HS_IS_SERVER (self), FALSE);
   g_return_val_if_fail (G_IS_SOCKET (socket), FALSE);
 
-  if (self->service != NULL)
+  if (hs_server_is_listening (self))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
                            _ ("The server is already listening."));
@@ -159,16 +221,10 @@ hs_server_listen_socket (HsServer *self, GSocket *socket, GError **error)
   if (bound == NULL)
     return FALSE;
 
-  service = g_socket_service_new ();
-  if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (service), socket, NULL, error))
-    return FALSE;
-
-  g_signal_connect_object (service, "incoming", G_CALLBACK (incoming_cb), self, 0);
-  g_socket_service_start (service);
-
+  g_socket_set_blocking (socket, FALSE);
   hs_address_from_gsocket_address (bound, &self->address);
   g_set_object (&self->socket, socket);
-  self->service = g_steal_pointer (&service);
+  watch_listener (self);
 
   return TRUE;
 }
@@ -182,7 +238,7 @@ hs_server_listen (HsServer *self, const HsAddress *address, GError **error)
   g_return_val_if_fail (HS_IS_SERVER (self), FALSE);
   g_return_val_if_fail (address != NULL, FALSE);
 
-  if (self->service != NULL)
+  if (hs_server_is_listening (self))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
                            _ ("The server is already listening."));
@@ -208,11 +264,11 @@ hs_server_stop (HsServer *self)
 {
   g_return_if_fail (HS_IS_SERVER (self));
 
-  if (self->service != NULL)
+  g_clear_handle_id (&self->backoff_id, g_source_remove);
+  if (self->accept_source != NULL)
     {
-      g_socket_service_stop (self->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-      g_clear_object (&self->service);
+      g_source_destroy (self->accept_source);
+      g_clear_pointer (&self->accept_source, g_source_unref);
     }
   if (self->socket != NULL)
     {
@@ -226,7 +282,7 @@ hs_server_is_listening (HsServer *self)
 {
   g_return_val_if_fail (HS_IS_SERVER (self), FALSE);
 
-  return self->service != NULL;
+  return self->accept_source != NULL || self->backoff_id != 0;
 }
 
 const HsAddress *

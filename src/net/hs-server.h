@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (HsServer, hs_server, HS, SERVER, GObject)
 
 /*
- * The server side: a GSocketService on a listening socket with TCP_SAVE_SYN
+ * The server side: a listening socket with TCP_SAVE_SYN
  * set, so every accepted connection comes with the client's SYN exactly as
  * it arrived. ::accepted carries the new HsEndpoint (not yet started) and the
  * parsed SYN, or NULL when the kernel saved none (SYN cookies, old kernel).

@@ -8,8 +8,10 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "hs-live-capture.h"
 #include "hs-client.h"
 #include "hs-endpoint.h"
+#include "hs-interfaces.h"
 #include "hs-lab-network.h"
 #include "hs-net-error.h"
 #include "hs-server.h"
@@ -25,6 +27,16 @@
 #define HIGHLIGHT_US            (3 * G_USEC_PER_SEC / 2)
 /* The table's share of a poll when it takes in a large dump. */
 #define DUMP_SLICE_US 3000
+/* In the server role the states of all connections come from one filtered
+ * dump: this often while something changes. */
+#define SERVER_DUMP_INTERVAL_US (50 * 1000)
+/* Captured segments of connections not known yet (the SYN arrives before
+ * accept() returns): at most this many per connection and in all. */
+#define PENDING_PER_CONN 64
+#define PENDING_MAX      65536
+/* A connection not accepted this long after its last segment never will
+ * be (refused over the cap, a SYN flood, another program's connection). */
+#define PENDING_AGE_US (10 * G_USEC_PER_SEC)
 
 /* One connection of the session and the sockets the session holds for it. */
 typedef struct
@@ -40,7 +52,21 @@ typedef struct
   gboolean syn_pending; /* connect() was called; its SYN not yet shown */
   gboolean aborted[2];
   char *target; /* "host:port" as the user typed it */
+  char *key;    /* "client server", once the 4-tuple is known */
+  HsConnectionItem *item;
+  gsize bytes_kept;
+  gint64 accepted_us; /* when accept() returned it, 0 for our own client's */
+  gint64 acted_us;    /* when the application last did something to it */
+  guint32 last_syn_seq[2];
+  guint syn_count[2];
 } Conn;
+
+/* A captured segment waiting for its connection to become known. */
+typedef struct
+{
+  HsPacket packet;
+  gint64 time_us;
+} Pending;
 
 struct _HsSession
 {
@@ -58,6 +84,7 @@ struct _HsSession
   Conn *connecting; /* the attempt HsClient is making */
 
   GListStore *sockets;    /* HsSocketItem */
+  GPtrArray *new_items;   /* HsSocketItem not yet in the store (one splice) */
   GHashTable *items;      /* key → HsSocketItem (borrowed from the store) */
   GArray *dumped;         /* HsSocketRow from the last discovery dump */
   guint dump_applied;     /* how many rows of it the table has taken */
@@ -67,6 +94,7 @@ struct _HsSession
   GCancellable *dump_cancellable;
   gboolean dump_running;
   gint64 last_dump_us;
+  gint64 dump_started_us; /* when the dump in flight (or the latest) began */
 
   gboolean show_all;
   gboolean proc_backend; /* /proc fallback: no cheap lookups, read dumps */
@@ -83,6 +111,24 @@ struct _HsSession
   gint64 sim_wall_origin;
   gint64 sim_virtual_origin;
   guint sim_tick_id;
+
+  /* The roles of the host network. */
+  HsSessionRole role;
+  gboolean allow_remote;
+  guint max_connections;
+  gsize max_bytes_kept;
+  guint n_refused;
+  GListStore *connections; /* HsConnectionItem */
+  GHashTable *conn_by_key; /* "client server" → Conn* (borrowed) */
+
+  /* Capture (server and client roles, with CAP_NET_RAW). */
+  gboolean capture_enabled;
+  HsLiveCapture *capture;
+  char *capture_description;
+  GHashTable *pending; /* "client server" → GArray of Pending */
+  guint n_pending;
+  gint64 last_prune_us;
+  guint16 capture_ports[2];
 };
 
 enum
@@ -91,6 +137,11 @@ enum
   PROP_NETWORK,
   PROP_LISTENING,
   PROP_SHOW_ALL,
+  PROP_ROLE,
+  PROP_ALLOW_REMOTE,
+  PROP_MAX_CONNECTIONS,
+  PROP_N_REFUSED,
+  PROP_CAPTURE_MODE,
   N_PROPS
 };
 
@@ -121,6 +172,8 @@ conn_free (Conn *c)
         g_clear_object (&c->endpoint[i]);
       }
   g_free (c->target);
+  g_free (c->key);
+  g_clear_object (&c->item);
   g_free (c);
 }
 
@@ -156,6 +209,282 @@ find_active (HsSession *self, HsSide side)
         return c;
     }
   return NULL;
+}
+
+/* Our end of @c: the side whose socket this process holds. */
+static HsSide
+our_side (HsSession *self, Conn *c)
+{
+  if (self->role == HS_SESSION_ROLE_SERVER)
+    return HS_SIDE_SERVER;
+  if (self->role == HS_SESSION_ROLE_CLIENT)
+    return HS_SIDE_CLIENT;
+  return c->endpoint[HS_SIDE_SERVER] != NULL && c->endpoint[HS_SIDE_CLIENT] == NULL
+             ? HS_SIDE_SERVER
+             : HS_SIDE_CLIENT;
+}
+
+/* In a role the session shows only its own end: the other end is on
+ * another machine, whatever the loopback of a test may reveal. */
+static gboolean
+observes_side (HsSession *self, HsSide side)
+{
+  switch (self->role)
+    {
+      case HS_SESSION_ROLE_SERVER:
+        return side == HS_SIDE_SERVER;
+      case HS_SESSION_ROLE_CLIENT:
+        return side == HS_SIDE_CLIENT;
+      case HS_SESSION_ROLE_LOCAL:
+      default:
+        return TRUE;
+    }
+}
+
+static Conn *
+lookup_conn (HsSession *self, const HsAddress *client, const HsAddress *server)
+{
+  g_autofree char *key = hs_socket_item_make_key (client, server);
+
+  return g_hash_table_lookup (self->conn_by_key, key);
+}
+
+static void
+conn_add_item (HsSession *self, Conn *c, const HsAddress *peer)
+{
+  c->item = hs_connection_item_new (c->id, peer, g_get_monotonic_time ());
+  g_list_store_append (self->connections, c->item);
+}
+
+static void
+update_items (HsSession *self)
+{
+  for (guint i = 0; i < self->conns->len; i++)
+    {
+      Conn *c = g_ptr_array_index (self->conns, i);
+      HsSide side;
+
+      if (c->item == NULL)
+        continue;
+      side = our_side (self, c);
+      hs_connection_item_set_state (c->item, hs_inference_get_state (self->inference, c->id, side));
+      hs_connection_item_set_open (c->item, c->endpoint[side] != NULL
+                                                ? hs_endpoint_is_open (c->endpoint[side])
+                                                : side == HS_SIDE_CLIENT && c->connecting);
+    }
+}
+
+/* Capture. */
+
+static void
+record_captured (HsSession *self, Conn *c, const HsPacket *packet)
+{
+  HsSide side = hs_address_equal (&packet->src, &c->client) ? HS_SIDE_CLIENT : HS_SIDE_SERVER;
+  HsSide other = HS_SIDE_OTHER (side);
+  HsEvent event = { 0 };
+  guint32 isn;
+
+  if (packet->flags & HS_TCP_SYN)
+    {
+      /* The same SYN again is the kernel retransmitting it. */
+      if (c->syn_count[side] > 0 && packet->seq == c->last_syn_seq[side])
+        event.retransmission = c->syn_count[side];
+      c->syn_count[side]++;
+      c->last_syn_seq[side] = packet->seq;
+      if (!hs_trace_connection_get_isn (self->trace, c->id, side, NULL))
+        hs_trace_set_isn (self->trace, c->id, side, packet->seq);
+    }
+
+  event.kind = HS_EVENT_SEGMENT;
+  event.connection = c->id;
+  event.side = side;
+  event.flags = packet->flags;
+  event.rel_seq = hs_trace_connection_get_isn (self->trace, c->id, side, &isn) ? packet->seq - isn
+                                                                               : packet->seq;
+  if (packet->flags & HS_TCP_ACK)
+    event.rel_ack = hs_trace_connection_get_isn (self->trace, c->id, other, &isn)
+                        ? packet->ack - isn
+                        : packet->ack;
+  event.len = packet->payload_len;
+  event.window = packet->window;
+  event.window_known = TRUE;
+  event.options = packet->options;
+  event.provenance = HS_PROVENANCE_CAPTURED;
+  event.fate = HS_SEGMENT_FATE_DELIVERED;
+  hs_trace_append (self->trace, &event);
+}
+
+/* Records the captured segments that waited for @c to become known; with
+ * @handshake_only, only up to the ACK that completed the handshake, so that
+ * what accept() implies comes before the data that followed. */
+static void
+flush_pending (HsSession *self, Conn *c, gboolean handshake_only)
+{
+  GArray *waiting;
+  guint n = 0;
+
+  if (self->pending == NULL || c->key == NULL)
+    return;
+  waiting = g_hash_table_lookup (self->pending, c->key);
+  if (waiting == NULL)
+    return;
+
+  while (n < waiting->len)
+    {
+      const HsPacket *packet = &g_array_index (waiting, Pending, n++).packet;
+
+      record_captured (self, c, packet);
+      if (handshake_only && (packet->flags & (HS_TCP_SYN | HS_TCP_ACK)) == HS_TCP_ACK &&
+          hs_address_equal (&packet->src, &c->client))
+        break;
+    }
+  self->n_pending -= MIN (self->n_pending, n);
+  if (n < waiting->len)
+    g_array_remove_range (waiting, 0, n);
+  else
+    g_hash_table_remove (self->pending, c->key);
+}
+
+/* The 4-tuple of @c is known: index it, and where segments are captured,
+ * take the ones that arrived before the connection was known. */
+static void
+conn_set_key (HsSession *self, Conn *c)
+{
+  if (c->key != NULL)
+    return;
+
+  c->key = hs_socket_item_make_key (&c->client, &c->server);
+  if (self->capture != NULL)
+    {
+      /* Read what the socket has queued while the connection is still
+       * unknown, so that it all waits in order in the pending list. */
+      hs_inference_set_captured (self->inference, c->id, TRUE);
+      hs_live_capture_drain (self->capture);
+    }
+  g_hash_table_insert (self->conn_by_key, g_strdup (c->key), c);
+  if (self->capture != NULL)
+    flush_pending (self, c, self->role == HS_SESSION_ROLE_SERVER);
+}
+
+static void
+capture_segment_cb (HsLiveCapture *capture, const HsPacket *packet, gint64 time_us, gpointer user_data)
+{
+  HsSession *self = HS_SESSION (user_data);
+  const HsAddress *client;
+  const HsAddress *server;
+  g_autofree char *key = NULL;
+  GArray *waiting;
+  Conn *c;
+
+  /* Which end is the client: the one not on the session's server port. */
+  if (packet->dst.port == self->capture_ports[0])
+    client = &packet->src, server = &packet->dst;
+  else
+    client = &packet->dst, server = &packet->src;
+
+  key = hs_socket_item_make_key (client, server);
+  c = g_hash_table_lookup (self->conn_by_key, key);
+  if (c != NULL)
+    {
+      record_captured (self, c, packet);
+      mark_busy (self);
+      return;
+    }
+
+  /* Our own attempt's SYN names the client's port before connect()
+   * returns (and even when it fails at once). */
+  c = self->connecting;
+  if (c != NULL && !c->tuple_known && (packet->flags & (HS_TCP_SYN | HS_TCP_ACK)) == HS_TCP_SYN &&
+      hs_address_equal (&packet->dst, &c->server))
+    {
+      c->client = packet->src;
+      c->tuple_known = TRUE;
+      hs_trace_set_connection_address (self->trace, c->id, HS_SIDE_CLIENT, &c->client);
+      /* The SYN first: indexing the connection reads the segments queued
+       * behind it. */
+      record_captured (self, c, packet);
+      if (c->syn_pending)
+        {
+          c->syn_pending = FALSE;
+          hs_inference_syn_sent (self->inference, c->id);
+        }
+      conn_set_key (self, c);
+      mark_busy (self);
+      return;
+    }
+
+  /* A connection not accepted yet: keep its first segments for a while. */
+  if (self->n_pending >= PENDING_MAX)
+    return;
+  waiting = g_hash_table_lookup (self->pending, key);
+  if (waiting == NULL)
+    {
+      waiting = g_array_new (FALSE, FALSE, sizeof (Pending));
+      g_hash_table_insert (self->pending, g_steal_pointer (&key), waiting);
+    }
+  if (waiting->len >= PENDING_PER_CONN)
+    return;
+  g_array_append_vals (waiting, &(Pending){ .packet = *packet, .time_us = time_us }, 1);
+  self->n_pending++;
+}
+
+/* Segments of connections never accepted (refused over the cap, a SYN
+ * flood) must not pile up: once a second, those whose latest segment is
+ * old are forgotten. A burst of a class's connections waiting in the
+ * backlog is young, and stays. */
+static void
+prune_pending (HsSession *self, gint64 now_us)
+{
+  GHashTableIter iter;
+  GArray *waiting;
+
+  if (self->pending == NULL || self->n_pending == 0 ||
+      now_us - self->last_prune_us < G_USEC_PER_SEC)
+    return;
+  self->last_prune_us = now_us;
+
+  g_hash_table_iter_init (&iter, self->pending);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &waiting))
+    if (now_us - g_array_index (waiting, Pending, waiting->len - 1).time_us > PENDING_AGE_US)
+      {
+        self->n_pending -= MIN (self->n_pending, waiting->len);
+        g_hash_table_iter_remove (&iter);
+      }
+}
+
+static void
+start_capture (HsSession *self, guint16 port)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!self->capture_enabled || self->role == HS_SESSION_ROLE_LOCAL || self->lab != NULL ||
+      self->sim != NULL)
+    return;
+
+  if (self->capture == NULL)
+    {
+      self->capture = hs_live_capture_new (&error);
+      if (self->capture == NULL)
+        {
+          /* Inference goes on, and the UI says why there is no capture. */
+          g_free (self->capture_description);
+          self->capture_description = g_strdup (error->message);
+          return;
+        }
+      g_signal_connect (self->capture, "segment", G_CALLBACK (capture_segment_cb), self);
+      g_clear_pointer (&self->capture_description, g_free);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAPTURE_MODE]);
+    }
+
+  self->capture_ports[0] = port;
+  if (!hs_live_capture_set_ports (self->capture, self->capture_ports, 1, &error))
+    {
+      g_debug ("Capture filter: %s", error->message);
+      g_signal_handlers_disconnect_by_data (self->capture, self);
+      g_clear_object (&self->capture);
+      self->capture_description = g_strdup (error->message);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAPTURE_MODE]);
+    }
 }
 
 static char *
@@ -199,10 +528,11 @@ update_item (HsSession *self,
   item = g_hash_table_lookup (self->items, key);
   if (item == NULL)
     {
+      /* New rows go into the store together (flush_new_items()): one
+       * ::items-changed for a burst of connections, not one each. */
       item = hs_socket_item_new (&row->local, &row->remote);
       g_hash_table_insert (self->items, g_strdup (key), item);
-      g_list_store_append (self->sockets, item);
-      g_object_unref (item);
+      g_ptr_array_add (self->new_items, item);
     }
 
   timer = format_timer (row);
@@ -220,11 +550,22 @@ update_item (HsSession *self,
 }
 
 static void
+flush_new_items (HsSession *self)
+{
+  if (self->new_items->len == 0)
+    return;
+  g_list_store_splice (self->sockets, g_list_model_get_n_items (G_LIST_MODEL (self->sockets)), 0,
+                       self->new_items->pdata, self->new_items->len);
+  g_ptr_array_set_size (self->new_items, 0);
+}
+
+static void
 remove_item (HsSession *self, const char *key)
 {
   HsSocketItem *item = g_hash_table_lookup (self->items, key);
   guint position;
 
+  flush_new_items (self);
   if (item != NULL && g_list_store_find (self->sockets, item, &position))
     {
       g_hash_table_remove (self->items, key);
@@ -237,16 +578,30 @@ remove_item (HsSession *self, const char *key)
 static void
 remove_stale_items (HsSession *self, GHashTable *fresh)
 {
+  guint run_end = 0; /* one past the last stale item of the current run */
+
+  flush_new_items (self);
+
+  /* From the end, a run of stale items at a time: a class's connections
+   * end together, and each removal is a signal the table answers. */
   for (guint i = g_list_model_get_n_items (G_LIST_MODEL (self->sockets)); i-- > 0;)
     {
       g_autoptr (HsSocketItem) item = g_list_model_get_item (G_LIST_MODEL (self->sockets), i);
       const char *key = hs_socket_item_get_key (item);
 
       if (g_hash_table_contains (fresh, key) || g_hash_table_contains (self->dump_keys, key))
-        continue;
+        {
+          if (run_end != 0)
+            g_list_store_splice (self->sockets, i + 1, run_end - (i + 1), NULL, 0);
+          run_end = 0;
+          continue;
+        }
       g_hash_table_remove (self->items, key);
-      g_list_store_remove (self->sockets, i);
+      if (run_end == 0)
+        run_end = i + 1;
     }
+  if (run_end != 0)
+    g_list_store_splice (self->sockets, 0, run_end, NULL, 0);
 }
 
 /* Takes rows of the latest dump into the table for at most @budget_us, so
@@ -270,6 +625,51 @@ apply_dump_slice (HsSession *self, GHashTable *fresh, gint64 now_us, gint64 budg
   return self->dump_applied == self->dumped->len;
 }
 
+/* The server role reads the states of all its connections from one dump
+ * filtered on its port, instead of a lookup per connection and poll. A
+ * connection that was accepted before the dump began and is not in it is
+ * gone (a short one may never have been seen at all). */
+static void
+apply_server_states (HsSession *self, GArray *rows)
+{
+  g_autoptr (GHashTable) present = g_hash_table_new (NULL, NULL);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const HsSocketRow *row = &g_array_index (rows, HsSocketRow, i);
+      Conn *c;
+
+      if (row->state == HS_TCP_STATE_LISTEN)
+        continue;
+      /* Our end: local is the server, remote the client. */
+      c = lookup_conn (self, &row->remote, &row->local);
+      if (c == NULL || c->gone[HS_SIDE_SERVER])
+        continue;
+      c->seen[HS_SIDE_SERVER] = TRUE;
+      g_hash_table_add (present, c);
+      /* The dump is a picture taken when it began: a connection the
+       * application closed since then is not taken back to its old state. */
+      if (c->acted_us >= self->dump_started_us)
+        continue;
+      hs_inference_kernel_state (self->inference, c->id, HS_SIDE_SERVER, row->state, FALSE);
+    }
+
+  for (guint i = 0; i < self->conns->len; i++)
+    {
+      Conn *c = g_ptr_array_index (self->conns, i);
+
+      if ((c->seen[HS_SIDE_SERVER] ||
+           (c->accepted_us != 0 && c->accepted_us < self->dump_started_us)) &&
+          c->acted_us < self->dump_started_us && !c->gone[HS_SIDE_SERVER] &&
+          !g_hash_table_contains (present, c))
+        {
+          c->gone[HS_SIDE_SERVER] = TRUE;
+          hs_inference_kernel_state (self->inference, c->id, HS_SIDE_SERVER, HS_TCP_STATE_UNKNOWN,
+                                     TRUE);
+        }
+    }
+}
+
 static void
 dump_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -290,6 +690,12 @@ dump_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   self->dumped = rows;
   self->dump_applied = 0;
   g_hash_table_remove_all (self->dump_keys);
+
+  if (self->role == HS_SESSION_ROLE_SERVER && !self->proc_backend)
+    {
+      apply_server_states (self, rows);
+      update_items (self);
+    }
 }
 
 /* Discovers sockets the session did not create itself (a client from
@@ -308,6 +714,8 @@ maybe_start_dump (HsSession *self, gint64 now_us)
    * the result. */
   if (self->proc_backend)
     interval = now_us < self->busy_until_us ? 0 : IDLE_INTERVAL_MS * 1000;
+  else if (self->role == HS_SESSION_ROLE_SERVER && now_us < self->busy_until_us)
+    interval = SERVER_DUMP_INTERVAL_US;
 
   if (self->dump_running || now_us - self->last_dump_us < interval)
     return;
@@ -324,7 +732,14 @@ maybe_start_dump (HsSession *self, gint64 now_us)
         {
           Conn *c = g_ptr_array_index (self->conns, i);
 
-          if (c->server.port != 0 && !(c->gone[0] && c->gone[1]))
+          gboolean listed = FALSE;
+
+          if (c->server.port == 0 || (c->gone[0] && c->gone[1]))
+            continue;
+          /* A class's connections share the server's port: list it once. */
+          for (guint j = 0; j < ports->len && !listed; j++)
+            listed = g_array_index (ports, guint16, j) == c->server.port;
+          if (!listed)
             g_array_append_val (ports, c->server.port);
         }
       if (ports->len == 0)
@@ -338,6 +753,7 @@ maybe_start_dump (HsSession *self, gint64 now_us)
 
   self->dump_running = TRUE;
   self->last_dump_us = now_us;
+  self->dump_started_us = g_get_monotonic_time ();
   hs_sock_diag_dump_async (self->diag, (const guint16 *) ports->data, ports->len, 0,
                            self->dump_cancellable, dump_cb, g_object_ref (self));
 }
@@ -360,6 +776,7 @@ learn_client_port (HsSession *self, Conn *c)
 
   c->client = address;
   c->tuple_known = TRUE;
+  conn_set_key (self, c);
   if (c->syn_pending)
     {
       c->syn_pending = FALSE;
@@ -446,7 +863,7 @@ poll_conn (HsSession *self, Conn *c, GHashTable *fresh, gint64 now_us)
       const HsAddress *remote = side == HS_SIDE_CLIENT ? &c->server : &c->client;
       HsSocketRow row;
 
-      if (c->gone[side])
+      if (c->gone[side] || !observes_side (self, side))
         continue;
 
       switch (lookup_socket (self, local, remote, &row))
@@ -479,17 +896,10 @@ owner_of_row (HsSession *self, const HsSocketRow *row)
       row->state == HS_TCP_STATE_LISTEN)
     return "server";
 
-  for (guint i = 0; i < self->conns->len; i++)
-    {
-      Conn *c = g_ptr_array_index (self->conns, i);
-
-      if (!c->tuple_known)
-        continue;
-      if (hs_address_equal (&row->local, &c->client) && hs_address_equal (&row->remote, &c->server))
-        return "client";
-      if (hs_address_equal (&row->local, &c->server) && hs_address_equal (&row->remote, &c->client))
-        return "server";
-    }
+  if (lookup_conn (self, &row->local, &row->remote) != NULL)
+    return "client";
+  if (lookup_conn (self, &row->remote, &row->local) != NULL)
+    return "server";
 
   return "";
 }
@@ -519,8 +929,12 @@ poll_kernel (HsSession *self)
         }
     }
 
-  for (guint i = 0; i < self->conns->len; i++)
-    poll_conn (self, g_ptr_array_index (self->conns, i), fresh, now_us);
+  /* The server role reads its connections from the dump (dump_cb). */
+  if (self->role != HS_SESSION_ROLE_SERVER || self->proc_backend)
+    for (guint i = 0; i < self->conns->len; i++)
+      poll_conn (self, g_ptr_array_index (self->conns, i), fresh, now_us);
+  update_items (self);
+  prune_pending (self, now_us);
 
   maybe_start_dump (self, now_us);
   if (apply_dump_slice (self, fresh, now_us, DUMP_SLICE_US) || self->sweep_needed)
@@ -540,6 +954,7 @@ poll_kernel (HsSession *self)
           remove_item (self, key);
     }
 
+  flush_new_items (self);
   g_clear_pointer (&self->known_keys, g_hash_table_unref);
   self->known_keys = g_steal_pointer (&fresh);
 }
@@ -579,11 +994,36 @@ endpoint_received_cb (HsEndpoint *endpoint, GBytes *bytes, gpointer user_data)
   Conn *c = user_data;
   HsSession *self = g_object_get_data (G_OBJECT (endpoint), "hs-session");
   HsSide side = hs_endpoint_get_side (endpoint);
+  gsize size = g_bytes_get_size (bytes);
+  gsize room = self->max_bytes_kept - MIN (self->max_bytes_kept, c->bytes_kept);
 
-  hs_inference_data_received (self->inference, c->id, side, g_bytes_get_size (bytes));
-  hs_inference_app (self->inference, c->id, side, HS_APP_RECEIVE, NULL, bytes);
+  hs_inference_data_received (self->inference, c->id, side, size);
+  if (c->item != NULL && side == our_side (self, c))
+    hs_connection_item_add_bytes (c->item, size, 0);
+
+  /* A peer's data is kept up to a cap per connection: a flood must not
+   * fill the memory. What is not kept is still counted. */
+  if (size <= room)
+    hs_inference_app (self->inference, c->id, side, HS_APP_RECEIVE, NULL, bytes);
+  else
+    {
+      g_autoptr (GBytes) kept = g_bytes_new_from_bytes (bytes, 0, room);
+      g_autofree char *note = g_strdup_printf (
+          /* Not G_GSIZE_FORMAT: xgettext cannot see through the macro. */
+          _ ("%lu bytes received, %lu of them not kept (the limit per connection is %lu bytes)"),
+          (gulong) size, (gulong) (size - room), (gulong) self->max_bytes_kept);
+
+      hs_inference_app (self->inference, c->id, side, HS_APP_RECEIVE, note, room > 0 ? kept : NULL);
+    }
+  c->bytes_kept += MIN (size, room);
   mark_busy (self);
 }
+
+static gboolean end_conn (HsSession *self,
+                          Conn *c,
+                          HsSide side,
+                          HsAppAction action,
+                          GError **error);
 
 static void
 endpoint_eof_cb (HsEndpoint *endpoint, gpointer user_data)
@@ -593,12 +1033,24 @@ endpoint_eof_cb (HsEndpoint *endpoint, gpointer user_data)
   HsSide side = hs_endpoint_get_side (endpoint);
   HsSide peer = HS_SIDE_OTHER (side);
 
+  c->acted_us = g_get_monotonic_time ();
   /* recv() returning 0 proves the peer's FIN arrived (its ACK may still be
    * delayed). A peer that is not ours closed without our seeing it. */
   if (!hs_inference_get_fin_sent (self->inference, c->id, peer))
     hs_inference_fin_sent (self->inference, c->id, peer);
   hs_inference_fin_arrived (self->inference, c->id, peer);
   hs_inference_app (self->inference, c->id, side, HS_APP_EOF, NULL, NULL);
+
+  /* A server for a class does what servers do when a client is done:
+   * closes its end too, so that no descriptor waits in CLOSE_WAIT. */
+  if (self->role == HS_SESSION_ROLE_SERVER && side == HS_SIDE_SERVER &&
+      hs_endpoint_is_open (endpoint))
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!end_conn (self, c, side, HS_APP_CLOSE, &error))
+        g_debug ("Closing after EOF failed: %s", error->message);
+    }
   mark_busy (self);
 }
 
@@ -610,6 +1062,7 @@ endpoint_reset_cb (HsEndpoint *endpoint, const GError *error, gpointer user_data
   HsSide side = hs_endpoint_get_side (endpoint);
   HsSide peer = HS_SIDE_OTHER (side);
 
+  c->acted_us = g_get_monotonic_time ();
   if (!c->aborted[peer])
     {
       g_autofree char *peer_text = hs_address_to_string (hs_endpoint_get_remote (endpoint));
@@ -656,6 +1109,8 @@ client_connecting_cb (HsClient *client, GSocket *socket, gpointer user_data)
     {
       c->server = server;
       hs_trace_set_connection_address (self->trace, c->id, HS_SIDE_SERVER, &server);
+      if (c->item != NULL)
+        hs_connection_item_set_peer (c->item, &server);
     }
 
   /* connect() is about to run. Whether a SYN leaves is known once the
@@ -668,15 +1123,7 @@ client_connecting_cb (HsClient *client, GSocket *socket, gpointer user_data)
 static Conn *
 find_conn_by_client (HsSession *self, const HsAddress *client, const HsAddress *server)
 {
-  for (guint i = self->conns->len; i-- > 0;)
-    {
-      Conn *c = g_ptr_array_index (self->conns, i);
-
-      if (c->tuple_known && hs_address_equal (&c->client, client) &&
-          hs_address_equal (&c->server, server))
-        return c;
-    }
-  return NULL;
+  return lookup_conn (self, client, server);
 }
 
 static void
@@ -698,11 +1145,17 @@ client_connected_cb (HsClient *client, HsEndpoint *endpoint, gpointer user_data)
       c->tuple_known = TRUE;
       hs_trace_set_connection_address (self->trace, c->id, HS_SIDE_CLIENT, &c->client);
     }
+  conn_set_key (self, c);
+  if (c->item != NULL)
+    hs_connection_item_set_peer (c->item, &c->server);
 
   hs_inference_handshake_done (self->inference, c->id);
   attach_endpoint (self, c, endpoint);
   hs_endpoint_start (endpoint);
   mark_busy (self);
+  /* The trace's events came before the endpoint was attached: say again
+   * that the client can now send, close or abort. */
+  g_signal_emit (self, signals[CHANGED], 0);
 }
 
 static void
@@ -744,6 +1197,49 @@ client_failed_cb (HsClient *client, const GError *error, gpointer user_data)
 
 /* Server callbacks. */
 
+static guint
+count_open_server (HsSession *self)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < self->conns->len; i++)
+    {
+      Conn *c = g_ptr_array_index (self->conns, i);
+
+      if (c->endpoint[HS_SIDE_SERVER] != NULL && hs_endpoint_is_open (c->endpoint[HS_SIDE_SERVER]))
+        n++;
+    }
+  return n;
+}
+
+/* A client over the cap is told so in one line, then closed. It gets no
+ * connection of its own in the trace: a flood of them must not grow it. */
+static void
+refuse (HsSession *self, HsEndpoint *endpoint, const char *client_text)
+{
+  g_autofree char *text = g_strdup_printf (_ ("This Handshake server is full: it already has %u "
+                                              "connections. Try again later."),
+                                           self->max_connections);
+  /* One line as telnet and nc expect it. */
+  g_autofree char *line = g_strconcat (text, "\r\n", NULL);
+  g_autofree char *message = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (g_socket_send_with_blocking (hs_endpoint_get_socket (endpoint), line, strlen (line), FALSE,
+                                   NULL, &error) < 0)
+    g_debug ("Could not tell a refused client: %s", error->message);
+  g_clear_error (&error);
+  if (!hs_endpoint_close (endpoint, &error))
+    g_debug ("Could not close a refused client: %s", error->message);
+
+  self->n_refused++;
+  message = g_strdup_printf (_ ("Refused the client %s: the server already has %u connections, "
+                                "its limit."),
+                             client_text, self->max_connections);
+  hs_inference_error (self->inference, 0, HS_SIDE_SERVER, HS_TRACE_ERROR_OTHER, message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_REFUSED]);
+}
+
 static void
 server_accepted_cb (HsServer *server, HsEndpoint *endpoint, const HsPacket *syn, gpointer user_data)
 {
@@ -752,6 +1248,12 @@ server_accepted_cb (HsServer *server, HsEndpoint *endpoint, const HsPacket *syn,
   const HsAddress *local = hs_endpoint_get_local (endpoint);
   g_autofree char *client_text = hs_address_to_string (client);
   Conn *c;
+
+  if (self->role == HS_SESSION_ROLE_SERVER && count_open_server (self) >= self->max_connections)
+    {
+      refuse (self, endpoint, client_text);
+      return;
+    }
 
   /* Our own client may not have heard of its success yet; its socket
    * already knows its port. */
@@ -769,16 +1271,23 @@ server_accepted_cb (HsServer *server, HsEndpoint *endpoint, const HsPacket *syn,
       c->tuple_known = TRUE;
       c->target = hs_address_to_string (local);
       g_ptr_array_add (self->conns, c);
+      conn_add_item (self, c, client);
     }
+  c->accepted_us = c->acted_us = g_get_monotonic_time ();
+  /* Captured segments of the handshake come before what accept() implies. */
+  conn_set_key (self, c);
 
   hs_inference_handshake_done (self->inference, c->id);
   if (syn != NULL)
     hs_inference_saved_syn (self->inference, c->id, syn);
   hs_inference_app (self->inference, c->id, HS_SIDE_SERVER, HS_APP_ACCEPT, client_text, NULL);
+  /* What the client sent before accept() returned. */
+  flush_pending (self, c, FALSE);
 
   attach_endpoint (self, c, endpoint);
   hs_endpoint_start (endpoint);
   mark_busy (self);
+  g_signal_emit (self, signals[CHANGED], 0);
 }
 
 /* The simulated network. */
@@ -938,12 +1447,20 @@ hs_session_dispose (GObject *object)
   g_clear_object (&self->client);
   g_clear_object (&self->server);
   self->connecting = NULL;
+  if (self->capture != NULL)
+    g_signal_handlers_disconnect_by_data (self->capture, self);
+  g_clear_object (&self->capture);
+  g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_clear_pointer (&self->capture_description, g_free);
+  g_clear_pointer (&self->conn_by_key, g_hash_table_unref);
   g_clear_pointer (&self->conns, g_ptr_array_unref);
+  g_clear_object (&self->connections);
 
   g_clear_pointer (&self->items, g_hash_table_unref);
   g_clear_pointer (&self->dump_keys, g_hash_table_unref);
   g_clear_pointer (&self->known_keys, g_hash_table_unref);
   g_clear_object (&self->sockets);
+  g_clear_pointer (&self->new_items, g_ptr_array_unref);
   g_clear_pointer (&self->dumped, g_array_unref);
   g_clear_object (&self->diag);
   g_clear_object (&self->inference);
@@ -969,6 +1486,21 @@ hs_session_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
       case PROP_SHOW_ALL:
         g_value_set_boolean (value, self->show_all);
         break;
+      case PROP_ROLE:
+        g_value_set_uint (value, self->role);
+        break;
+      case PROP_ALLOW_REMOTE:
+        g_value_set_boolean (value, self->allow_remote);
+        break;
+      case PROP_MAX_CONNECTIONS:
+        g_value_set_uint (value, self->max_connections);
+        break;
+      case PROP_N_REFUSED:
+        g_value_set_uint (value, self->n_refused);
+        break;
+      case PROP_CAPTURE_MODE:
+        g_value_set_uint (value, hs_session_get_capture_mode (self));
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -986,6 +1518,15 @@ hs_session_set_property (GObject *object, guint prop_id, const GValue *value, GP
         break;
       case PROP_SHOW_ALL:
         hs_session_set_show_all (self, g_value_get_boolean (value));
+        break;
+      case PROP_ROLE:
+        hs_session_set_role (self, (HsSessionRole) g_value_get_uint (value));
+        break;
+      case PROP_ALLOW_REMOTE:
+        hs_session_set_allow_remote (self, g_value_get_boolean (value));
+        break;
+      case PROP_MAX_CONNECTIONS:
+        hs_session_set_max_connections (self, g_value_get_uint (value));
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1032,6 +1573,24 @@ hs_session_class_init (HsSessionClass *klass)
   properties[PROP_SHOW_ALL] =
       g_param_spec_boolean ("show-all", NULL, NULL, FALSE,
                             G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ROLE] =
+      g_param_spec_uint ("role", NULL, NULL, HS_SESSION_ROLE_LOCAL, HS_SESSION_ROLE_CLIENT,
+                         HS_SESSION_ROLE_LOCAL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ALLOW_REMOTE] =
+      g_param_spec_boolean ("allow-remote", NULL, NULL, FALSE,
+                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MAX_CONNECTIONS] =
+      g_param_spec_uint ("max-connections", NULL, NULL, 1, G_MAXUINT16,
+                         HS_SESSION_DEFAULT_MAX_CONNECTIONS,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_N_REFUSED] =
+      g_param_spec_uint ("n-refused", NULL, NULL, 0, G_MAXUINT, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CAPTURE_MODE] =
+      g_param_spec_uint ("capture-mode", NULL, NULL, HS_CAPTURE_MODE_INFERRED,
+                         HS_CAPTURE_MODE_CAPTURED, HS_CAPTURE_MODE_INFERRED,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1063,10 +1622,20 @@ hs_session_init (HsSession *self)
   self->diag = hs_sock_diag_new ();
   self->conns = g_ptr_array_new_with_free_func ((GDestroyNotify) conn_free);
   self->sockets = g_list_store_new (HS_TYPE_SOCKET_ITEM);
+  self->new_items = g_ptr_array_new_with_free_func (g_object_unref);
   self->items = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->dump_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->known_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->dump_cancellable = g_cancellable_new ();
+  self->max_connections = HS_SESSION_DEFAULT_MAX_CONNECTIONS;
+  self->max_bytes_kept = HS_SESSION_DEFAULT_MAX_BYTES_KEPT;
+  self->connections = g_list_store_new (HS_TYPE_CONNECTION_ITEM);
+  self->conn_by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->pending =
+      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
+  /* HANDSHAKE_CAPTURE=0 keeps the inference even where capture is
+   * possible, for tests that compare inferred traces. */
+  self->capture_enabled = g_strcmp0 (g_getenv ("HANDSHAKE_CAPTURE"), "0") != 0;
 
   self->proc_backend = hs_sock_diag_get_backend (self->diag) == HS_SOCK_DIAG_BACKEND_PROC;
   if (!self->proc_backend)
@@ -1274,6 +1843,16 @@ hs_session_listen (HsSession *self, const char *address, guint16 port, GError **
   if (!parse_host_address (address, port, &bind_address, error))
     return FALSE;
 
+  if (self->role == HS_SESSION_ROLE_SERVER && !self->allow_remote &&
+      !hs_net_address_is_loopback (address))
+    {
+      g_set_error (error, HS_SESSION_ERROR, HS_SESSION_ERROR_NOT_ALLOWED,
+                   _ ("Listening on %s would let other computers connect. Allow connections "
+                      "from other computers first, or listen on 127.0.0.1."),
+                   address);
+      return FALSE;
+    }
+
   text = hs_address_to_string (&bind_address);
   hs_inference_app (self->inference, 0, HS_SIDE_SERVER, HS_APP_LISTEN, text, NULL);
 
@@ -1291,6 +1870,8 @@ hs_session_listen (HsSession *self, const char *address, guint16 port, GError **
                                    hs_server_get_address (self->server));
   hs_inference_set_state (self->inference, 0, HS_SIDE_SERVER, HS_TCP_STATE_LISTEN,
                           HS_STATE_SOURCE_INFERRED);
+  if (self->role == HS_SESSION_ROLE_SERVER)
+    start_capture (self, hs_server_get_address (self->server)->port);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
   mark_busy (self);
   poll_kernel (self);
@@ -1451,6 +2032,10 @@ hs_session_connect (HsSession *self, const char *host, guint16 port, GError **er
                                              : g_strdup_printf ("%s:%u", stripped, port);
   g_ptr_array_add (self->conns, c);
   self->connecting = c;
+  conn_add_item (self, c, NULL);
+  start_capture (self, port);
+  if (self->capture != NULL)
+    hs_inference_set_captured (self->inference, c->id, TRUE);
 
   hs_inference_app (self->inference, c->id, HS_SIDE_CLIENT, HS_APP_CONNECT, c->target, NULL);
   hs_client_connect (self->client, stripped, port);
@@ -1516,6 +2101,8 @@ hs_session_send (HsSession *self, HsSide side, const char *text, GError **error)
     }
 
   hs_inference_data_sent (self->inference, c->id, side, g_bytes_get_size (bytes));
+  if (c->item != NULL && side == our_side (self, c))
+    hs_connection_item_add_bytes (c->item, 0, g_bytes_get_size (bytes));
   mark_busy (self);
   return TRUE;
 }
@@ -1523,9 +2110,7 @@ hs_session_send (HsSession *self, HsSide side, const char *text, GError **error)
 static gboolean
 end_connection (HsSession *self, HsSide side, HsAppAction action, GError **error)
 {
-  g_autoptr (GError) local_error = NULL;
   Conn *c;
-  gboolean ok;
 
   if (self->lab != NULL)
     {
@@ -1560,6 +2145,16 @@ end_connection (HsSession *self, HsSide side, HsAppAction action, GError **error
   if ((c = require_active (self, side, error)) == NULL)
     return FALSE;
 
+  return end_conn (self, c, side, action, error);
+}
+
+static gboolean
+end_conn (HsSession *self, Conn *c, HsSide side, HsAppAction action, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  gboolean ok;
+
+  c->acted_us = g_get_monotonic_time ();
   hs_inference_app (self->inference, c->id, side, action, NULL, NULL);
 
   /* Giving up a connection attempt sends nothing: the kernel just forgets
@@ -1666,6 +2261,10 @@ side_settled (HsSession *self, Conn *c, HsSide side, char **what)
   HsTcpState state = hs_inference_get_state (self->inference, c->id, side);
   HsEndpoint *peer = c->endpoint[HS_SIDE_OTHER (side)];
 
+  /* The other machine's end is not ours to wait for. */
+  if (!observes_side (self, side))
+    return TRUE;
+
   if ((c->seen[side] || c->endpoint[side] != NULL) && !c->gone[side] &&
       state != HS_TCP_STATE_CLOSED && !hs_inference_is_confirmed (self->inference, c->id, side))
     {
@@ -1679,8 +2278,10 @@ side_settled (HsSession *self, Conn *c, HsSide side, char **what)
 
   /* A FIN on its way or a delayed ACK: the kernel will show the outcome
    * within a delayed-ACK timeout, and whether the close takes three or
-   * four segments depends on it. */
-  if (hs_inference_get_waiting (self->inference, c->id, side) &&
+   * four segments depends on it. Only with both ends in this process can
+   * the outcome be seen. */
+  if (self->role == HS_SESSION_ROLE_LOCAL &&
+      hs_inference_get_waiting (self->inference, c->id, side) &&
       (c->seen[HS_SIDE_CLIENT] || c->seen[HS_SIDE_SERVER]) &&
       !(c->gone[HS_SIDE_CLIENT] && c->gone[HS_SIDE_SERVER]))
     {
@@ -2020,4 +2621,143 @@ hs_session_open_both (HsSession *self, guint16 client_port, guint16 server_port,
                        _ ("A simultaneous open needs a wire on which the two SYNs can cross: use "
                           "the lab or the simulated network."));
   return FALSE;
+}
+
+void
+hs_session_set_role (HsSession *self, HsSessionRole role)
+{
+  g_return_if_fail (HS_IS_SESSION (self));
+  g_return_if_fail (role <= HS_SESSION_ROLE_CLIENT);
+
+  if (self->role == role)
+    return;
+  self->role = role;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
+}
+
+HsSessionRole
+hs_session_get_role (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), HS_SESSION_ROLE_LOCAL);
+
+  return self->role;
+}
+
+void
+hs_session_set_allow_remote (HsSession *self, gboolean allow)
+{
+  g_return_if_fail (HS_IS_SESSION (self));
+
+  allow = !!allow;
+  if (self->allow_remote == allow)
+    return;
+  self->allow_remote = allow;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ALLOW_REMOTE]);
+}
+
+gboolean
+hs_session_get_allow_remote (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+
+  return self->allow_remote;
+}
+
+void
+hs_session_set_max_connections (HsSession *self, guint max)
+{
+  g_return_if_fail (HS_IS_SESSION (self));
+
+  max = CLAMP (max, 1, G_MAXUINT16);
+  if (self->max_connections == max)
+    return;
+  self->max_connections = max;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_CONNECTIONS]);
+}
+
+guint
+hs_session_get_max_connections (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), 0);
+
+  return self->max_connections;
+}
+
+guint
+hs_session_get_n_refused (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), 0);
+
+  return self->n_refused;
+}
+
+void
+hs_session_set_max_bytes_kept (HsSession *self, gsize max)
+{
+  g_return_if_fail (HS_IS_SESSION (self));
+
+  self->max_bytes_kept = max;
+}
+
+GListModel *
+hs_session_get_connections (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), NULL);
+
+  return G_LIST_MODEL (self->connections);
+}
+
+gboolean
+hs_session_end_connection (HsSession *self, guint id, HsAppAction action, GError **error)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (action == HS_APP_CLOSE || action == HS_APP_ABORT, FALSE);
+
+  for (guint i = 0; self->lab == NULL && self->sim == NULL && i < self->conns->len; i++)
+    {
+      Conn *c = g_ptr_array_index (self->conns, i);
+      HsSide side;
+
+      if (c->id != id)
+        continue;
+      side = our_side (self, c);
+      if ((c->endpoint[side] == NULL || !hs_endpoint_is_open (c->endpoint[side])) &&
+          !(side == HS_SIDE_CLIENT && c->connecting))
+        break;
+      return end_conn (self, c, side, action, error);
+    }
+
+  g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_NOT_CONNECTED,
+                       _ ("That connection is already closed."));
+  return FALSE;
+}
+
+void
+hs_session_set_capture_enabled (HsSession *self, gboolean enabled)
+{
+  g_return_if_fail (HS_IS_SESSION (self));
+
+  self->capture_enabled = !!enabled;
+}
+
+HsCaptureMode
+hs_session_get_capture_mode (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), HS_CAPTURE_MODE_INFERRED);
+
+  return self->capture != NULL ? HS_CAPTURE_MODE_CAPTURED : HS_CAPTURE_MODE_INFERRED;
+}
+
+const char *
+hs_session_get_capture_description (HsSession *self)
+{
+  g_return_val_if_fail (HS_IS_SESSION (self), NULL);
+
+  if (self->capture != NULL)
+    return _ ("Captured: the arrows are real segments read with a packet socket, with their "
+              "absolute sequence numbers.");
+  if (self->capture_description != NULL)
+    return self->capture_description;
+  return _ ("Inferred: the arrows are implied by what the sockets do and checked against the "
+            "kernel's states.");
 }

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "hs-connection-item.h"
 #include "hs-inference.h"
 #include "hs-network.h"
 #include "hs-sim.h"
@@ -27,7 +28,26 @@ typedef enum
   HS_SESSION_ERROR_NETWORK,
   HS_SESSION_ERROR_UNAVAILABLE,
   HS_SESSION_ERROR_NO_WIRE,
+  HS_SESSION_ERROR_NOT_ALLOWED,
 } HsSessionError;
+
+/* Who this process is on the host network (issue "Across machines"). */
+typedef enum
+{
+  HS_SESSION_ROLE_LOCAL,  /* "This computer": client and server in one process */
+  HS_SESSION_ROLE_SERVER, /* "Server for the class": accepts any client */
+  HS_SESSION_ROLE_CLIENT, /* "Client of a server": connects to a server elsewhere */
+} HsSessionRole;
+
+/* How the session knows the segments of the host network. */
+typedef enum
+{
+  HS_CAPTURE_MODE_INFERRED, /* implied by socket events and kernel states */
+  HS_CAPTURE_MODE_CAPTURED, /* read from an AF_PACKET socket (root, CAP_NET_RAW) */
+} HsCaptureMode;
+
+#define HS_SESSION_DEFAULT_MAX_CONNECTIONS 256
+#define HS_SESSION_DEFAULT_MAX_BYTES_KEPT  (64 * 1024)
 
 GQuark         hs_session_error_quark        (void);
 
@@ -149,6 +169,52 @@ HsWire        *hs_session_get_wire           (HsSession *self);
 
 /* TRUE while any socket of the session is in TIME_WAIT. */
 gboolean       hs_session_has_time_wait      (HsSession *self);
+
+/* The role on the host network (property "role"). In the server role the
+ * session accepts any client up to the connection cap, closes its end when
+ * a client closes, reads the kernel's states of all its connections with
+ * one filtered dump, and shows only its own ends; in the client role only
+ * the client's end. Set it before listening or connecting. */
+void           hs_session_set_role           (HsSession     *self,
+                                              HsSessionRole  role);
+HsSessionRole  hs_session_get_role           (HsSession *self);
+/* In the server role, listening on anything but a loopback address needs
+ * this set first (property "allow-remote"): letting other computers in is
+ * always an explicit choice. */
+void           hs_session_set_allow_remote   (HsSession *self,
+                                              gboolean   allow);
+gboolean       hs_session_get_allow_remote   (HsSession *self);
+/* Server role: simultaneous connections (default 256). A client over the
+ * cap is sent one line saying so and closed; see "n-refused". */
+void           hs_session_set_max_connections (HsSession *self,
+                                               guint      max);
+guint          hs_session_get_max_connections (HsSession *self);
+guint          hs_session_get_n_refused      (HsSession *self);
+/* Bytes of a peer's data kept in the trace per connection (default
+ * 64 KiB); later receive events say how much was not kept. */
+void           hs_session_set_max_bytes_kept (HsSession *self,
+                                              gsize      max);
+/* A GListModel of HsConnectionItem: every connection of the session,
+ * newest last, updated in place. */
+GListModel    *hs_session_get_connections    (HsSession *self);
+/* Closes (HS_APP_CLOSE) or aborts (HS_APP_ABORT) our end of connection
+ * @id: a teacher ending one client's connection. */
+gboolean       hs_session_end_connection     (HsSession    *self,
+                                              guint         id,
+                                              HsAppAction   action,
+                                              GError      **error);
+
+/* Capture: in the server and client roles, where the process may open an
+ * AF_PACKET socket, the session captures its connections' segments
+ * (provenance captured, absolute numbers) instead of inferring them.
+ * Disable before listening or connecting to always infer. */
+void           hs_session_set_capture_enabled (HsSession *self,
+                                               gboolean   enabled);
+/* Property "capture-mode". */
+HsCaptureMode  hs_session_get_capture_mode   (HsSession *self);
+/* A translated sentence for the UI saying which of the two is in use and,
+ * when inferring in a role that would capture, why. */
+const char    *hs_session_get_capture_description (HsSession *self);
 
 /* clang-format on */
 

@@ -6,8 +6,9 @@
 #include <glib/gi18n-lib.h>
 
 #include "hs-application.h"
+#include "hs-host-port.h"
 #include "hs-preferences.h"
-#include "hs-window.h"
+#include "hs-window-private.h"
 
 struct _HsApplication
 {
@@ -56,6 +57,7 @@ static const struct
 } remote_actions[] = {
   { "presentation", "view.presentation" },
   { "blank", "view.blank" },
+  { "overview", "view.overview" },
   { "step-forward", "playback.step-forward" },
   { "step-back", "playback.step-back" },
   { "first", "playback.start" },
@@ -81,6 +83,77 @@ remote_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
       gtk_widget_activate_action (GTK_WIDGET (window), remote_actions[i].window_action, NULL);
 }
 
+static HsWindow *
+ensure_window (GApplication *application)
+{
+  g_application_activate (application);
+  return HS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (application)));
+}
+
+/* `handshake --server [ADDR:]PORT` and `--connect HOST:PORT`, run in the
+ * primary instance (also when a second `handshake` passes them on). */
+static void
+open_role_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  GApplication *application = G_APPLICATION (user_data);
+  gboolean server = g_str_equal (g_action_get_name (G_ACTION (action)), "open-server");
+  const char *text = g_variant_get_string (parameter, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+  HsWindow *window;
+  gboolean ok;
+
+  window = ensure_window (application);
+  if (!hs_host_port_parse (text, !server, &host, &port, &error))
+    {
+      _hs_window_toast (window, error->message);
+      return;
+    }
+
+  ok = server ? hs_window_start_class_server (window, host, port, &error)
+              : hs_window_connect_to_server (window, host, port, &error);
+  /* Network failures were already told by the session; say the others. */
+  if (!ok && !g_error_matches (error, HS_SESSION_ERROR, HS_SESSION_ERROR_NETWORK))
+    _hs_window_toast (window, error->message);
+}
+
+static gint
+hs_application_handle_local_options (GApplication *application, GVariantDict *options)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *host = NULL;
+  const char *server = NULL;
+  const char *connect = NULL;
+  guint16 port = 0;
+
+  g_variant_dict_lookup (options, "server", "&s", &server);
+  g_variant_dict_lookup (options, "connect", "&s", &connect);
+  if (server == NULL && connect == NULL)
+    return -1;
+
+  if (server != NULL && connect != NULL)
+    {
+      g_printerr ("handshake: %s\n", _ ("Choose one: --server or --connect, not both."));
+      return 2;
+    }
+  /* Bad input is told here, in the terminal it was typed in. */
+  if (!hs_host_port_parse (server != NULL ? server : connect, server == NULL, &host, &port, &error))
+    {
+      g_printerr ("handshake: %s\n", error->message);
+      return 2;
+    }
+  if (!g_application_register (application, NULL, &error))
+    {
+      g_printerr ("handshake: %s\n", error->message);
+      return 1;
+    }
+  g_action_group_activate_action (G_ACTION_GROUP (application),
+                                  server != NULL ? "open-server" : "open-client",
+                                  g_variant_new_string (server != NULL ? server : connect));
+  return -1;
+}
+
 static void
 quit_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
@@ -91,12 +164,20 @@ static const GActionEntry app_actions[] = {
   { "about", about_action },
   { "preferences", preferences_action },
   { "quit", quit_action },
+  { "open-server", open_role_action, "s" },
+  { "open-client", open_role_action, "s" },
 };
 
 static void
 first_frame_cb (GdkFrameClock *clock, GApplication *application)
 {
+  HsWindow *window = HS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (application)));
+  HsSession *session = hs_window_get_session (window);
+
   g_signal_handlers_disconnect_by_func (clock, first_frame_cb, application);
+  /* What the window opened as, for the tests of --server and --connect. */
+  g_print ("role %s listening %u\n", hs_window_role_to_string (hs_window_get_role (window)),
+           hs_session_is_listening (session) ? hs_session_get_listen_port (session) : 0);
   g_print ("first-frame\n");
   g_application_quit (application);
 }
@@ -155,11 +236,22 @@ hs_application_class_init (HsApplicationClass *klass)
 
   app_class->activate = hs_application_activate;
   app_class->startup = hs_application_startup;
+  app_class->handle_local_options = hs_application_handle_local_options;
 }
 
 static void
 hs_application_init (HsApplication *self)
 {
+  static const GOptionEntry entries[] = {
+    { "server", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_ ("Open as the server for the class, listening on PORT (and ADDR when given)"),
+      N_ ("[ADDR:]PORT") },
+    { "connect", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_ ("Open as a client of the server at HOST:PORT and connect"), N_ ("HOST:PORT") },
+    { NULL },
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
 }
 
 HsApplication *

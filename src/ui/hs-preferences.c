@@ -139,6 +139,7 @@ hs_preferences_init (HsPreferences *self)
   AdwPreferencesGroup *diagram = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   AdwPreferencesGroup *server = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   AdwPreferencesGroup *client = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  AdwPreferencesGroup *classroom = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   GtkWidget *row;
   GtkWidget *spin;
 
@@ -149,6 +150,7 @@ hs_preferences_init (HsPreferences *self)
   adw_preferences_group_set_title (diagram, _ ("Diagram"));
   adw_preferences_group_set_title (server, _ ("Server"));
   adw_preferences_group_set_title (client, _ ("Client"));
+  adw_preferences_group_set_title (classroom, _ ("Server for the Class"));
 
   row = combo_row (_ ("Sequence numbers"), label_items);
   g_settings_bind_with_mapping (self->settings, "label-style", row, "selected",
@@ -196,6 +198,13 @@ hs_preferences_init (HsPreferences *self)
   adw_preferences_page_add (page, diagram);
   adw_preferences_page_add (page, server);
   adw_preferences_page_add (page, client);
+
+  row =
+      spin_row (_ ("Most connections at once"),
+                _ ("Clients beyond this number are told the server is full"), 1, 4096, 1, 0, &spin);
+  g_settings_bind (self->settings, "max-connections", spin, "value", G_SETTINGS_BIND_DEFAULT);
+  adw_preferences_group_add (classroom, row);
+  adw_preferences_page_add (page, classroom);
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self), page);
 }
 

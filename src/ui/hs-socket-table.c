@@ -7,6 +7,7 @@
 
 #include "hs-socket-item.h"
 #include "hs-socket-table.h"
+#include "hs-text-cell.h"
 
 struct _HsSocketTable
 {
@@ -16,6 +17,7 @@ struct _HsSocketTable
   GtkColumnView *view;
   GtkSingleSelection *selection;
   gboolean replay;
+  GtkColumnViewColumn *view_columns[8];
 };
 
 G_DEFINE_FINAL_TYPE (HsSocketTable, hs_socket_table, GTK_TYPE_WIDGET)
@@ -70,17 +72,18 @@ owner_to_label (GBinding *binding, const GValue *from, GValue *to, gpointer user
 static void
 setup_cb (GtkSignalListItemFactory *factory, GtkListItem *list_item, const Column *column)
 {
-  GtkWidget *label = gtk_label_new (NULL);
+  /* A text cell, not a label: its size does not depend on its text (see
+   * hs-text-cell.h), so a class's rows arriving cost no text measuring. */
+  GtkWidget *cell = hs_text_cell_new ();
 
-  gtk_label_set_xalign (GTK_LABEL (label), column->numeric ? 1.0 : 0.0);
-  gtk_label_set_width_chars (GTK_LABEL (label), column->width_chars);
+  hs_text_cell_set_xalign (HS_TEXT_CELL (cell), column->numeric ? 1.0 : 0.0);
   /* Only a long IPv6 address gives way; states and numbers are never cut. */
   if (column->expand)
-    gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
-  gtk_widget_add_css_class (label, "socket-cell");
+    hs_text_cell_set_ellipsize (HS_TEXT_CELL (cell), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_widget_add_css_class (cell, "socket-cell");
   if (column->numeric)
-    gtk_widget_add_css_class (label, "numeric");
-  gtk_list_item_set_child (list_item, label);
+    gtk_widget_add_css_class (cell, "numeric");
+  gtk_list_item_set_child (list_item, cell);
 }
 
 static void
@@ -92,11 +95,10 @@ bind_cb (GtkSignalListItemFactory *factory, GtkListItem *list_item, const Column
 
   /* Numbers reach the label through GLib's uint-to-string transform. */
   if (g_str_equal (column->property, "owner"))
-    binding = g_object_bind_property_full (item, column->property, label, "label",
+    binding = g_object_bind_property_full (item, column->property, label, "text",
                                            G_BINDING_SYNC_CREATE, owner_to_label, NULL, NULL, NULL);
   else
-    binding =
-        g_object_bind_property (item, column->property, label, "label", G_BINDING_SYNC_CREATE);
+    binding = g_object_bind_property (item, column->property, label, "text", G_BINDING_SYNC_CREATE);
 
   g_object_set_data (G_OBJECT (list_item), "hs-binding", binding);
   highlight_changed_cb (item, NULL, label);
@@ -114,6 +116,25 @@ unbind_cb (GtkSignalListItemFactory *factory, GtkListItem *list_item, const Colu
     g_binding_unbind (binding);
   g_signal_handlers_disconnect_by_func (item, highlight_changed_cb, label);
   gtk_widget_remove_css_class (label, "changed");
+}
+
+/* Each column is as wide as its usual values, measured once in the
+ * table's own font: a label's width-chars would ask Pango for the font's
+ * metrics at every measure, and with hundreds of rows changing that is most
+ * of a frame. */
+static void
+view_realize_cb (GtkWidget *view, HsSocketTable *self)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (view, "0123456789");
+  int width = 0;
+  double char_width;
+
+  pango_layout_get_pixel_size (layout, &width, NULL);
+  g_object_unref (layout);
+  char_width = width / 10.0;
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    gtk_column_view_column_set_fixed_width (self->view_columns[i],
+                                            (int) (columns[i].width_chars * char_width) + 24);
 }
 
 static void
@@ -166,8 +187,11 @@ hs_socket_table_init (HsSocketTable *self)
       gtk_column_view_column_set_expand (column, columns[i].expand);
       gtk_column_view_column_set_resizable (column, TRUE);
       gtk_column_view_append_column (self->view, column);
+      self->view_columns[i] = column;
       g_object_unref (column);
     }
+  G_STATIC_ASSERT (G_N_ELEMENTS (columns) == G_N_ELEMENTS (((HsSocketTable *) NULL)->view_columns));
+  g_signal_connect (self->view, "realize", G_CALLBACK (view_realize_cb), self);
 
   self->scrolled = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scrolled), GTK_POLICY_AUTOMATIC,

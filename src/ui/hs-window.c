@@ -17,68 +17,13 @@
 #include "hs-socket-table.h"
 #include "hs-timeline.h"
 #include "hs-trace-format.h"
-#include "hs-window.h"
-
-struct _HsWindow
-{
-  AdwApplicationWindow parent_instance;
-
-  GSettings *settings;
-  HsSession *session;
-  HsCanvas *canvas;
-  HsPlayback *playback;
-  guint narrated;
-
-  /* Template widgets */
-  AdwToastOverlay *toast_overlay;
-  AdwWindowTitle *window_title;
-  GtkDropDown *label_style_dropdown;
-  GtkScrolledWindow *canvas_scroller;
-  GtkEntry *listen_address_entry;
-  GtkSpinButton *listen_port_spin;
-  GtkToggleButton *listen_button;
-  GtkEntry *server_send_entry;
-  GtkEntry *connect_host_entry;
-  GtkSpinButton *connect_port_spin;
-  GtkEntry *client_send_entry;
-  GtkSwitch *show_all_switch;
-  HsSocketTable *socket_table;
-  GtkLabel *table_source_label;
-  GtkLabel *narration_label;
-  GtkButton *play_button;
-  GtkDropDown *speed_dropdown;
-  GtkLabel *position_label;
-  GtkWidget *header_bar;
-  GtkWidget *side_scroller;
-  GtkWidget *blank;
-
-  GtkDropDown *network_dropdown;
-  GtkWidget *wire_group;
-  GtkLabel *held_label;
-  GtkToggleButton *auto_button;
-  GtkToggleButton *step_button;
-  GtkLabel *sockets_heading;
-
-  gboolean presenting;
-  GtkFileChooserNative *export_dialog;
-  GBinding *show_all_binding;
-
-  /* Time travel (the scrubber, the replayed table) and the narration for
-   * projection: see "Time travel" below. */
-  HsTimeline *timeline;
-  GtkWidget *timeline_bar;
-  GtkLabel *replay_label;
-  GtkWidget *live_button;
-  HsReplayModel *replay_model;
-  GPtrArray *sentences; /* the narration of each event, made once */
-  guint described;      /* events in the canvas's description */
-  char *description;    /* and the description itself */
-};
+#include "hs-window-private.h"
 
 enum
 {
   PROP_0,
   PROP_PRESENTING,
+  PROP_ROLE,
   N_PROPS
 };
 
@@ -88,8 +33,8 @@ G_DEFINE_FINAL_TYPE (HsWindow, hs_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static const double speeds[] = { 0.25, 0.5, 1.0, 2.0, 4.0 };
 
-static void
-toast (HsWindow *self, const char *message)
+void
+_hs_window_toast (HsWindow *self, const char *message)
 {
   AdwToast *t = adw_toast_new (message);
 
@@ -100,11 +45,11 @@ toast (HsWindow *self, const char *message)
 static void
 toast_error (HsWindow *self, const GError *error)
 {
-  toast (self, error->message);
+  _hs_window_toast (self, error->message);
 }
 
-static void
-update_actions (HsWindow *self)
+void
+_hs_window_update_actions (HsWindow *self)
 {
   HsSession *session = self->session;
   gboolean listening = hs_session_is_listening (session);
@@ -128,7 +73,9 @@ update_actions (HsWindow *self)
   if (gtk_toggle_button_get_active (self->listen_button) != listening)
     gtk_toggle_button_set_active (self->listen_button, listening);
   /* No mnemonic: GTK 4.8 would read its label twice to a screen reader. */
-  gtk_button_set_label (GTK_BUTTON (self->listen_button), listening ? _ ("Stop") : _ ("Listen"));
+  if (g_strcmp0 (gtk_button_get_label (GTK_BUTTON (self->listen_button)),
+                 listening ? _ ("Stop") : _ ("Listen")) != 0)
+    gtk_button_set_label (GTK_BUTTON (self->listen_button), listening ? _ ("Stop") : _ ("Listen"));
   gtk_widget_set_sensitive (GTK_WIDGET (self->listen_address_entry), !listening);
   gtk_widget_set_sensitive (GTK_WIDGET (self->listen_port_spin), !listening);
 
@@ -148,8 +95,11 @@ update_actions (HsWindow *self)
     held = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u segment on the wire",
                                          "%u segments on the wire", n_held),
                             n_held);
-    gtk_label_set_label (self->held_label, held);
+    if (g_strcmp0 (gtk_label_get_label (self->held_label), held) != 0)
+      gtk_label_set_label (self->held_label, held);
   }
+
+  _hs_window_class_update_actions (self);
 }
 
 static void update_time_travel (HsWindow *self);
@@ -157,7 +107,7 @@ static void update_time_travel (HsWindow *self);
 static void
 update_narration (HsWindow *self)
 {
-  HsTrace *trace = hs_session_get_trace (self->session);
+  HsTrace *trace = self->shown_trace;
   guint n_events = hs_trace_get_n_events (trace);
   guint current = hs_playback_get_current (self->playback);
   g_autofree char *position = NULL;
@@ -207,7 +157,7 @@ trace_event_changed_cb (HsWindow *self, guint index)
 static void
 session_error_cb (HsWindow *self, guint kind, const char *message)
 {
-  toast (self, message);
+  _hs_window_toast (self, message);
 }
 
 static void
@@ -224,7 +174,7 @@ listen_toggled_cb (HsWindow *self)
   if (!active)
     {
       hs_session_stop_listening (self->session);
-      update_actions (self);
+      _hs_window_update_actions (self);
       return;
     }
 
@@ -235,7 +185,7 @@ listen_toggled_cb (HsWindow *self)
 
   if (!hs_session_listen (self->session, address, port, &error))
     toast_error (self, error);
-  update_actions (self);
+  _hs_window_update_actions (self);
 }
 
 static void
@@ -243,17 +193,29 @@ client_connect_action (GtkWidget *widget, const char *action_name, GVariant *par
 {
   HsWindow *self = HS_WINDOW (widget);
   g_autoptr (GError) error = NULL;
+  g_autofree char *target = NULL;
   const char *host = gtk_editable_get_text (GTK_EDITABLE (self->connect_host_entry));
   guint16 port = (guint16) gtk_spin_button_get_value_as_int (self->connect_port_spin);
 
-  if (*host == '\0')
+  if (self->role == HS_WINDOW_ROLE_CLIENT)
+    {
+      /* The client of a class server: the server the student typed. */
+      if (!_hs_window_class_get_target (self, &target, &port, &error))
+        {
+          toast_error (self, error);
+          return;
+        }
+      host = target;
+      _hs_window_class_remember_server (self, host, port);
+    }
+  else if (*host == '\0')
     host = "127.0.0.1";
 
   /* Watching the lesson live is the point of pressing Connect. */
   hs_playback_go_live (self->playback);
   if (!hs_session_connect (self->session, host, port, &error))
     toast_error (self, error);
-  update_actions (self);
+  _hs_window_update_actions (self);
 }
 
 static void
@@ -278,13 +240,15 @@ send_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   HsWindow *self = HS_WINDOW (widget);
   HsSide side = side_of_action (action_name);
-  GtkEntry *entry = side == HS_SIDE_CLIENT ? self->client_send_entry : self->server_send_entry;
+  GtkEntry *entry = side == HS_SIDE_SERVER                ? self->server_send_entry
+                    : self->role == HS_WINDOW_ROLE_CLIENT ? self->class_send_entry
+                                                          : self->client_send_entry;
   g_autoptr (GError) error = NULL;
 
   hs_playback_go_live (self->playback);
   if (!hs_session_send (self->session, side, gtk_editable_get_text (GTK_EDITABLE (entry)), &error))
     toast_error (self, error);
-  update_actions (self);
+  _hs_window_update_actions (self);
 }
 
 static void
@@ -296,7 +260,7 @@ close_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   hs_playback_go_live (self->playback);
   if (!hs_session_close (self->session, side_of_action (action_name), &error))
     toast_error (self, error);
-  update_actions (self);
+  _hs_window_update_actions (self);
 }
 
 static void
@@ -308,7 +272,7 @@ abort_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   hs_playback_go_live (self->playback);
   if (!hs_session_abort (self->session, side_of_action (action_name), &error))
     toast_error (self, error);
-  update_actions (self);
+  _hs_window_update_actions (self);
 }
 
 static void
@@ -327,7 +291,7 @@ playback_action (GtkWidget *widget, const char *action_name, GVariant *parameter
         {
           hs_playback_go_live (playback);
           hs_session_deliver (self->session, NULL);
-          update_actions (self);
+          _hs_window_update_actions (self);
         }
       else
         hs_playback_step_forward (playback);
@@ -399,10 +363,11 @@ static void
 update_title (HsWindow *self)
 {
   HsNetworkKind network = hs_session_get_network (self->session);
-  g_autofree char *subtitle = g_strdup_printf ("%s · %s", hs_network_kind_get_title (network),
-                                               hs_network_kind_get_description (network));
+  g_autofree char *title = g_strdup_printf ("Handshake · %s", hs_network_kind_get_title (network));
 
-  adw_window_title_set_subtitle (self->window_title, subtitle);
+  /* The header holds the role switcher; the window title (task switchers,
+   * screen readers) still names the network. */
+  gtk_window_set_title (GTK_WINDOW (self), title);
 
   /* Say why the lab is not offered, where it is not. */
   {
@@ -471,6 +436,7 @@ update_appearance (HsWindow *self)
     hs_canvas_set_palette (self->canvas, HS_DIAGRAM_PALETTE_SYSTEM);
 
   hs_canvas_set_font_scale (self->canvas, scale);
+  _hs_window_class_update_appearance (self, scale);
 }
 
 static void update_time_travel_presenting (HsWindow *self);
@@ -542,7 +508,7 @@ export_response_cb (HsWindow *self, int response, GtkFileChooserNative *dialog)
   path = g_file_get_path (file);
   if (path == NULL)
     {
-      toast (self, _ ("Only files on this computer can be written."));
+      _hs_window_toast (self, _ ("Only files on this computer can be written."));
       goto out;
     }
 
@@ -575,7 +541,7 @@ export_response_cb (HsWindow *self, int response, GtkFileChooserNative *dialog)
           g_autofree char *display = g_filename_display_basename (path);
           g_autofree char *message = g_strdup_printf (_ ("Trace exported to %s"), display);
 
-          toast (self, message);
+          _hs_window_toast (self, message);
         }
       goto out;
     }
@@ -591,8 +557,7 @@ export_response_cb (HsWindow *self, int response, GtkFileChooserNative *dialog)
       path = with_ending;
     }
 
-  if (!hs_diagram_export (hs_session_get_trace (self->session),
-                          hs_canvas_get_label_style (self->canvas),
+  if (!hs_diagram_export (self->shown_trace, hs_canvas_get_label_style (self->canvas),
                           hs_canvas_get_palette (self->canvas) == HS_DIAGRAM_PALETTE_SYSTEM
                               ? HS_DIAGRAM_PALETTE_LIGHT
                               : hs_canvas_get_palette (self->canvas),
@@ -603,7 +568,7 @@ export_response_cb (HsWindow *self, int response, GtkFileChooserNative *dialog)
       g_autofree char *display = g_filename_display_basename (path);
       g_autofree char *message = g_strdup_printf (_ ("Diagram exported to %s"), display);
 
-      toast (self, message);
+      _hs_window_toast (self, message);
     }
 
 out:
@@ -662,14 +627,14 @@ wire_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 
   if (!ok)
     toast_error (self, error);
-  update_actions (self);
+  _hs_window_update_actions (self);
 }
 
 /* "Drop this" and "deliver this": a click on a packet held on the wire. */
 static void
 segment_clicked_cb (HsWindow *self, guint index, guint button)
 {
-  HsTrace *trace = hs_session_get_trace (self->session);
+  HsTrace *trace = self->shown_trace;
   g_autoptr (GError) error = NULL;
   gboolean ok;
 
@@ -684,7 +649,7 @@ segment_clicked_cb (HsWindow *self, guint index, guint button)
     ok = hs_session_deliver_segment (self->session, index, &error);
   if (!ok)
     toast_error (self, error);
-  update_actions (self);
+  _hs_window_update_actions (self);
 }
 
 static void
@@ -697,7 +662,7 @@ step_toggled_cb (HsWindow *self)
     return;
   if (!hs_session_set_hold (self->session, hold, &error))
     toast_error (self, error);
-  update_actions (self);
+  _hs_window_update_actions (self);
 }
 
 /* Auto's flight time follows the speed control, within what keeps a
@@ -709,8 +674,6 @@ update_flight_time (HsWindow *self)
 
   hs_session_set_flight_time (self->session, (guint) CLAMP (300.0 / speed, 75.0, 450.0));
 }
-
-static void set_session (HsWindow *self, HsSession *session);
 
 static void
 network_selected_cb (HsWindow *self)
@@ -732,7 +695,7 @@ network_selected_cb (HsWindow *self)
     }
 
   g_settings_set_string (self->settings, "network", hs_network_kind_to_string (kind));
-  set_session (self, session);
+  _hs_window_set_session (self, session);
 }
 
 static void
@@ -744,6 +707,9 @@ hs_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
     {
       case PROP_PRESENTING:
         g_value_set_boolean (value, self->presenting);
+        break;
+      case PROP_ROLE:
+        g_value_set_string (value, hs_window_role_to_string (self->role));
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -760,6 +726,14 @@ hs_window_set_property (GObject *object, guint prop_id, const GValue *value, GPa
       case PROP_PRESENTING:
         set_presenting (self, g_value_get_boolean (value));
         break;
+      case PROP_ROLE:
+        {
+          HsWindowRole role = HS_WINDOW_ROLE_LOCAL;
+
+          if (hs_window_role_parse (g_value_get_string (value), &role))
+            hs_window_set_role (self, role);
+        }
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -773,10 +747,13 @@ hs_window_dispose (GObject *object)
   if (self->export_dialog != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->export_dialog));
   g_clear_object (&self->export_dialog);
+  g_clear_handle_id (&self->update_actions_id, g_source_remove);
+  _hs_window_class_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), HS_TYPE_WINDOW);
   g_clear_object (&self->replay_model);
   g_clear_pointer (&self->sentences, g_ptr_array_unref);
   g_clear_pointer (&self->description, g_free);
+  g_clear_object (&self->shown_trace);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
 
@@ -801,15 +778,23 @@ hs_window_class_init (HsWindowClass *klass)
   properties[PROP_PRESENTING] =
       g_param_spec_boolean ("presenting", NULL, NULL, FALSE,
                             G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * HsWindow:role:
+   *
+   * What this computer is in the lesson: "local", "server" or "client".
+   */
+  properties[PROP_ROLE] =
+      g_param_spec_string ("role", NULL, NULL, "local",
+                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (HS_TYPE_SOCKET_TABLE);
   g_type_ensure (HS_TYPE_CANVAS);
   g_type_ensure (HS_TYPE_TIMELINE);
+  g_type_ensure (HS_TYPE_LANES);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/hs-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HsWindow, toast_overlay);
-  gtk_widget_class_bind_template_child (widget_class, HsWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, label_style_dropdown);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, canvas_scroller);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, listen_address_entry);
@@ -849,6 +834,8 @@ hs_window_class_init (HsWindowClass *klass)
                                        NULL);
 
   gtk_widget_class_install_property_action (widget_class, "view.presentation", "presenting");
+  gtk_widget_class_install_property_action (widget_class, "view.role", "role");
+  _hs_window_class_class_init (widget_class);
   gtk_widget_class_install_action (widget_class, "view.leave-presentation", NULL,
                                    leave_presentation_action);
   gtk_widget_class_install_action (widget_class, "view.blank", NULL, blank_action);
@@ -904,7 +891,7 @@ static gint64
 time_wait_left_cb (guint connection, HsSide side, gpointer user_data)
 {
   HsWindow *self = HS_WINDOW (user_data);
-  HsTrace *trace = hs_session_get_trace (self->session);
+  HsTrace *trace = self->shown_trace;
   GListModel *sockets = hs_session_get_sockets (self->session);
   const HsTraceConnection *c;
   g_autofree char *key = NULL;
@@ -950,7 +937,7 @@ sentence_for (HsWindow *self, HsTrace *trace, guint index)
 static void
 update_description (HsWindow *self)
 {
-  HsTrace *trace = hs_session_get_trace (self->session);
+  HsTrace *trace = self->shown_trace;
   guint n_visible = MIN (hs_playback_get_n_visible (self->playback), hs_trace_get_n_events (trace));
   g_autoptr (GString) text = NULL;
   guint first;
@@ -1016,7 +1003,7 @@ update_replay_table (HsWindow *self, gboolean replay)
 static void
 update_time_travel (HsWindow *self)
 {
-  HsTrace *trace = hs_session_get_trace (self->session);
+  HsTrace *trace = self->shown_trace;
   gboolean replay = hs_playback_is_replay (self->playback);
   guint n_events = hs_trace_get_n_events (trace);
 
@@ -1093,67 +1080,111 @@ setup_time_travel (HsWindow *self)
   narration_large_changed_cb (self);
 }
 
-/* Everything that follows the session: a new network is a new session, with
- * its own trace, socket table and wire. */
-static void
-set_session (HsWindow *self, HsSession *session)
+static gboolean
+update_actions_idle_cb (gpointer user_data)
 {
-  HsTrace *trace = hs_session_get_trace (session);
+  HsWindow *self = user_data;
 
-  if (self->session != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->session, self);
-      g_signal_handlers_disconnect_by_data (hs_session_get_trace (self->session), self);
-    }
+  self->update_actions_id = 0;
+  _hs_window_update_actions (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The session says "changed" at every event, hundreds of times a second
+ * when a class arrives; the buttons follow once per main loop turn, after
+ * the session has finished what it was doing (a connection is usable only
+ * once its handshake's events are all recorded). */
+static void
+queue_update_actions (HsWindow *self)
+{
+  if (self->update_actions_id == 0)
+    self->update_actions_id =
+        g_idle_add_full (G_PRIORITY_HIGH_IDLE, update_actions_idle_cb, self, NULL);
+}
+
+/* The canvas shows @trace; the narration and the playback controls follow
+ * its playback. */
+void
+_hs_window_show_trace (HsWindow *self, HsTrace *trace)
+{
   if (self->playback != NULL)
     g_signal_handlers_disconnect_by_data (self->playback, self);
+  if (self->shown_trace != NULL)
+    g_signal_handlers_disconnect_by_data (self->shown_trace, self);
+
+  hs_canvas_set_trace (self->canvas, trace);
+  g_set_object (&self->shown_trace, hs_canvas_get_trace (self->canvas));
+  self->playback = hs_canvas_get_playback (self->canvas);
+  self->narrated = G_MAXUINT;
+
+  g_signal_connect_object (self->playback, "changed", G_CALLBACK (update_narration), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->playback, "notify::playing", G_CALLBACK (update_narration), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->shown_trace, "event-changed", G_CALLBACK (trace_event_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->shown_trace, "cleared", G_CALLBACK (trace_cleared_cb), self,
+                           G_CONNECT_SWAPPED);
+  set_time_travel_session (self);
+  speed_changed_cb (self);
+  update_narration (self);
+  self->described = G_MAXUINT;
+  update_description (self);
+}
+
+/* Everything that follows the session: a new network or role is a new
+ * session, with its own trace, socket table and wire. */
+void
+_hs_window_set_session (HsWindow *self, HsSession *session)
+{
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
   if (self->show_all_binding != NULL)
     g_binding_unbind (self->show_all_binding);
   self->show_all_binding = NULL;
 
   g_set_object (&self->session, session);
-  self->narrated = G_MAXUINT;
 
-  hs_canvas_set_trace (self->canvas, trace);
-  self->playback = hs_canvas_get_playback (self->canvas);
   hs_socket_table_set_model (self->socket_table, hs_session_get_sockets (session));
-  set_time_travel_session (self);
   self->show_all_binding = g_object_bind_property (self->show_all_switch, "active", session,
                                                    "show-all", G_BINDING_SYNC_CREATE);
 
   g_signal_connect_object (session, "error", G_CALLBACK (session_error_cb), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (session, "changed", G_CALLBACK (update_actions), self,
+  g_signal_connect_object (session, "changed", G_CALLBACK (queue_update_actions), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (session, "notify::listening", G_CALLBACK (update_actions), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->playback, "changed", G_CALLBACK (update_narration), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->playback, "notify::playing", G_CALLBACK (update_narration), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (trace, "cleared", G_CALLBACK (trace_cleared_cb), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (trace, "event-changed", G_CALLBACK (trace_event_changed_cb), self,
-                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "notify::listening", G_CALLBACK (_hs_window_update_actions),
+                           self, G_CONNECT_SWAPPED);
 
   if (gtk_drop_down_get_selected (self->network_dropdown) != hs_session_get_network (session))
     gtk_drop_down_set_selected (self->network_dropdown, hs_session_get_network (session));
 
-  speed_changed_cb (self);
+  /* The class server shows one connection at a time, chosen in its list;
+   * the other roles show the session's whole trace. */
+  _hs_window_show_trace (self, self->role == HS_WINDOW_ROLE_SERVER
+                                   ? NULL
+                                   : hs_session_get_trace (session));
+  _hs_window_class_session_changed (self);
+
   update_title (self);
   update_table_source (self);
-  update_actions (self);
+  _hs_window_update_actions (self);
   update_narration (self);
   gtk_label_set_label (self->narration_label,
-                       _ ("Press Listen, then Connect, and watch the three-way handshake."));
+                       self->role == HS_WINDOW_ROLE_SERVER
+                           ? _ ("Start the server, and watch the students’ handshakes arrive.")
+                       : self->role == HS_WINDOW_ROLE_CLIENT
+                           ? _ ("Type the server’s address, press Connect, and watch the "
+                                "three-way handshake.")
+                           : _ ("Press Listen, then Connect, and watch the three-way handshake."));
   self->described = G_MAXUINT;
   update_description (self);
 }
 
 /* The network of the last lesson; the lab where it can run, else the host
  * network ("auto"). */
-static HsSession *
-initial_session (HsWindow *self)
+HsSession *
+_hs_window_initial_session (HsWindow *self)
 {
   g_autofree char *name = g_settings_get_string (self->settings, "network");
   g_autofree char *reason = NULL;
@@ -1239,7 +1270,19 @@ hs_window_init (HsWindow *self)
 
   /* For tests that pick a network as a user does. */
   g_object_set_data (G_OBJECT (self), "hs-network-dropdown", self->network_dropdown);
-  set_session (self, initial_session (self));
+  _hs_window_class_init (self);
+  {
+    g_autoptr (HsSession) session = NULL;
+
+    /* The role of the last lesson: its own session on the host network,
+     * or this computer's lesson on the network of the last lesson. */
+    self->role = g_settings_get_enum (self->settings, "role");
+    session = self->role == HS_WINDOW_ROLE_LOCAL ? _hs_window_initial_session (self)
+                                                 : _hs_window_class_new_session (self, self->role);
+    _hs_window_set_session (self, session);
+    /* The role switcher's buttons read the role from the property. */
+    _hs_window_notify_role (self);
+  }
   g_signal_connect_object (self->network_dropdown, "notify::selected",
                            G_CALLBACK (network_selected_cb), self, G_CONNECT_SWAPPED);
 }
@@ -1296,4 +1339,10 @@ hs_window_get_description (HsWindow *self)
   g_return_val_if_fail (HS_IS_WINDOW (self), NULL);
 
   return self->description;
+}
+
+void
+_hs_window_notify_role (HsWindow *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROLE]);
 }

@@ -1,0 +1,764 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "hs-lanes"
+
+#include "config.h"
+
+#include "hs-lanes.h"
+
+#include <math.h>
+
+#include <adwaita.h>
+#include <glib/gi18n-lib.h>
+
+/* Sizes at font scale 1, in pixels. */
+#define LANE_HEIGHT   30.0
+#define PAD           8.0
+#define ID_WIDTH      44.0
+#define ADDRESS_WIDTH 220.0
+#define STATE_WIDTH   124.0
+#define GLYPH_GAP     6.0
+
+struct _HsLanes
+{
+  GtkWidget parent_instance;
+
+  GtkSingleSelection *selection;
+  HsConnectionList *list;
+  double font_scale;
+  gboolean follow;
+
+  GtkAdjustment *hadjustment;
+  GtkAdjustment *vadjustment;
+  guint hscroll_policy : 1;
+  guint vscroll_policy : 1;
+  gboolean setting_scroll;
+
+  guint drawn_first;
+  guint drawn_end;
+
+  /* Laid-out texts that recur in every lane (flags, state names), so a
+   * frame shapes only what is new. */
+  GHashTable *layouts;
+  PangoFontDescription *font;
+};
+
+enum
+{
+  PROP_0,
+  PROP_HADJUSTMENT,
+  PROP_VADJUSTMENT,
+  PROP_HSCROLL_POLICY,
+  PROP_VSCROLL_POLICY,
+};
+
+enum
+{
+  ACTIVATE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (HsLanes,
+                               hs_lanes,
+                               GTK_TYPE_WIDGET,
+                               G_IMPLEMENT_INTERFACE (GTK_TYPE_SCROLLABLE, NULL))
+
+typedef struct
+{
+  double r, g, b;
+} Rgb;
+
+static double
+lane_height (HsLanes *self)
+{
+  return round (LANE_HEIGHT * self->font_scale);
+}
+
+static guint
+n_lanes (HsLanes *self)
+{
+  return self->list != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->list)) : 0;
+}
+
+static void
+update_adjustments (HsLanes *self)
+{
+  double width = gtk_widget_get_width (GTK_WIDGET (self));
+  double height = gtk_widget_get_height (GTK_WIDGET (self));
+  double upper = MAX (n_lanes (self) * lane_height (self) + PAD, height);
+  double value;
+
+  if (self->hadjustment != NULL)
+    gtk_adjustment_configure (self->hadjustment, 0, 0, width, width * 0.1, width * 0.9, width);
+  if (self->vadjustment == NULL)
+    return;
+
+  value = gtk_adjustment_get_value (self->vadjustment);
+  if (self->follow)
+    value = upper - height;
+  self->setting_scroll = TRUE;
+  gtk_adjustment_configure (self->vadjustment, CLAMP (value, 0, upper - height), 0, upper,
+                            lane_height (self), height * 0.9, height);
+  self->setting_scroll = FALSE;
+}
+
+static void
+vadjustment_value_changed_cb (HsLanes *self, GtkAdjustment *adjustment)
+{
+  double bottom = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
+
+  /* Scrolling up by hand stops following the newest lane; back at the
+   * bottom, it follows again. */
+  if (!self->setting_scroll)
+    self->follow = gtk_adjustment_get_value (adjustment) >= bottom - 1.0;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+set_adjustment (HsLanes *self, GtkAdjustment **slot, GtkAdjustment *adjustment)
+{
+  if (adjustment == NULL)
+    adjustment = gtk_adjustment_new (0, 0, 0, 0, 0, 0);
+  if (*slot == adjustment)
+    return;
+  if (*slot != NULL)
+    g_signal_handlers_disconnect_by_data (*slot, self);
+  g_clear_object (slot);
+  *slot = g_object_ref_sink (adjustment);
+  if (slot == &self->vadjustment)
+    g_signal_connect_object (adjustment, "value-changed", G_CALLBACK (vadjustment_value_changed_cb),
+                             self, G_CONNECT_SWAPPED);
+  update_adjustments (self);
+}
+
+/* Colours by what the state means for a class watching: opening, open,
+ * closing, gone. Text says the state too, so colour is never alone. */
+static Rgb
+state_color (HsTcpState state, gboolean dark)
+{
+  switch (state)
+    {
+      case HS_TCP_STATE_SYN_SENT:
+      case HS_TCP_STATE_SYN_RECEIVED:
+        return dark ? (Rgb){ 0.47, 0.68, 0.98 } : (Rgb){ 0.11, 0.44, 0.85 };
+      case HS_TCP_STATE_ESTABLISHED:
+        return dark ? (Rgb){ 0.34, 0.84, 0.55 } : (Rgb){ 0.15, 0.56, 0.30 };
+      case HS_TCP_STATE_FIN_WAIT_1:
+      case HS_TCP_STATE_FIN_WAIT_2:
+      case HS_TCP_STATE_CLOSE_WAIT:
+      case HS_TCP_STATE_CLOSING:
+      case HS_TCP_STATE_LAST_ACK:
+      case HS_TCP_STATE_TIME_WAIT:
+        return dark ? (Rgb){ 1.0, 0.72, 0.35 } : (Rgb){ 0.78, 0.40, 0.0 };
+      case HS_TCP_STATE_UNKNOWN:
+      case HS_TCP_STATE_CLOSED:
+      case HS_TCP_STATE_LISTEN:
+      case HS_TCP_STATE_N_STATES:
+      default:
+        return dark ? (Rgb){ 0.6, 0.6, 0.6 } : (Rgb){ 0.45, 0.45, 0.45 };
+    }
+}
+
+static Rgb
+segment_color (guint8 flags, gboolean dark)
+{
+  if (flags & HS_TCP_RST)
+    return dark ? (Rgb){ 1.0, 0.45, 0.45 } : (Rgb){ 0.80, 0.10, 0.15 };
+  if (flags & (HS_TCP_SYN))
+    return state_color (HS_TCP_STATE_SYN_SENT, dark);
+  if (flags & HS_TCP_FIN)
+    return state_color (HS_TCP_STATE_FIN_WAIT_1, dark);
+  return state_color (HS_TCP_STATE_ESTABLISHED, dark);
+}
+
+static void
+set_rgb (cairo_t *cr, Rgb c, double alpha)
+{
+  cairo_set_source_rgba (cr, c.r, c.g, c.b, alpha);
+}
+
+static void
+rounded_rect (cairo_t *cr, double x, double y, double w, double h, double r)
+{
+  cairo_new_sub_path (cr);
+  cairo_arc (cr, x + w - r, y + r, r, -G_PI / 2, 0);
+  cairo_arc (cr, x + w - r, y + h - r, r, 0, G_PI / 2);
+  cairo_arc (cr, x + r, y + h - r, r, G_PI / 2, G_PI);
+  cairo_arc (cr, x + r, y + r, r, G_PI, 3 * G_PI / 2);
+  cairo_close_path (cr);
+}
+
+/* "SYN →" or "← SYN, ACK": the flags and which way the segment went, as
+ * seen from the server (client on the left, server on the right). */
+static char *
+glyph_text (const HsEvent *event)
+{
+  g_autofree char *flags = hs_tcp_flags_to_string (event->flags);
+
+  if (event->len > 0)
+    {
+      g_autofree char *with_len = g_strdup_printf ("%s %u B", flags, event->len);
+
+      g_free (flags);
+      flags = g_steal_pointer (&with_len);
+    }
+  return event->side == HS_SIDE_CLIENT ? g_strdup_printf ("%s →", flags)
+                                       : g_strdup_printf ("← %s", flags);
+}
+
+static PangoLayout *
+cached_layout (HsLanes *self, const char *text)
+{
+  PangoLayout *layout = g_hash_table_lookup (self->layouts, text);
+
+  if (layout == NULL)
+    {
+      layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
+      pango_layout_set_font_description (layout, self->font);
+      g_hash_table_insert (self->layouts, g_strdup (text), layout);
+    }
+  return layout;
+}
+
+static void
+show_cached (HsLanes *self, cairo_t *cr, const char *text, double x, double mid, double *width)
+{
+  PangoLayout *layout = cached_layout (self, text);
+  int w, h;
+
+  pango_layout_get_pixel_size (layout, &w, &h);
+  if (cr != NULL)
+    {
+      cairo_move_to (cr, x, mid - h / 2.0);
+      pango_cairo_show_layout (cr, layout);
+    }
+  if (width != NULL)
+    *width = w;
+}
+
+static void
+draw_lane (HsLanes *self,
+           cairo_t *cr,
+           PangoLayout *layout,
+           HsTrace *trace,
+           HsConnectionRow *row,
+           double y,
+           double width,
+           gboolean selected,
+           const GdkRGBA *fg,
+           gboolean dark)
+{
+  double s = self->font_scale;
+  double h = lane_height (self);
+  double mid = y + h / 2;
+  double x = PAD * s;
+  g_autofree char *id_text = g_strdup_printf ("%u", hs_connection_row_get_id (row));
+  g_autofree char *address = NULL;
+  const char *host = hs_connection_row_get_address (row);
+  HsTcpState state = hs_connection_row_get_state (row);
+  const GArray *segments = hs_connection_row_get_segments (row);
+  PangoRectangle ink, logical;
+  double glyph_x0;
+  double right = width - PAD * s;
+  guint first_glyph;
+  double needed;
+
+  if (selected)
+    {
+      gdk_cairo_set_source_rgba (cr, fg);
+      cairo_save (cr);
+      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.14);
+      cairo_rectangle (cr, 0, y, width, h);
+      cairo_fill (cr);
+      cairo_restore (cr);
+    }
+  else if (hs_connection_row_get_id (row) % 2 == 0)
+    {
+      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.04);
+      cairo_rectangle (cr, 0, y, width, h);
+      cairo_fill (cr);
+    }
+
+  /* The connection's number and the client's address. */
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.6);
+  pango_layout_set_width (layout, -1);
+  pango_layout_set_text (layout, id_text, -1);
+  pango_layout_get_pixel_extents (layout, &ink, &logical);
+  cairo_move_to (cr, x + ID_WIDTH * s - logical.width - 8 * s, mid - logical.height / 2.0);
+  pango_cairo_show_layout (cr, layout);
+  x += ID_WIDTH * s;
+
+  if (host == NULL || *host == '\0')
+    address = g_strdup ("…");
+  else if (strchr (host, ':') != NULL)
+    address = g_strdup_printf ("[%s]:%u", host, hs_connection_row_get_port (row));
+  else
+    address = g_strdup_printf ("%s:%u", host, hs_connection_row_get_port (row));
+  gdk_cairo_set_source_rgba (cr, fg);
+  pango_layout_set_width (layout, (int) ((ADDRESS_WIDTH - 8) * s * PANGO_SCALE));
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_MIDDLE);
+  pango_layout_set_text (layout, address, -1);
+  pango_layout_get_pixel_extents (layout, &ink, &logical);
+  cairo_move_to (cr, x, mid - logical.height / 2.0);
+  pango_cairo_show_layout (cr, layout);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_NONE);
+  pango_layout_set_width (layout, -1);
+  x += ADDRESS_WIDTH * s;
+
+  /* The server's state: a pill with its name. */
+  {
+    Rgb color = state_color (state, dark);
+    double pill_h = h - 8 * s;
+
+    set_rgb (cr, color, dark ? 0.28 : 0.16);
+    rounded_rect (cr, x, mid - pill_h / 2, (STATE_WIDTH - 10) * s, pill_h, pill_h / 2);
+    cairo_fill_preserve (cr);
+    set_rgb (cr, color, 1.0);
+    cairo_set_line_width (cr, 1.0);
+    cairo_stroke (cr);
+    {
+      double w;
+
+      show_cached (self, NULL, hs_connection_row_get_state_name (row), 0, 0, &w);
+      show_cached (self, cr, hs_connection_row_get_state_name (row),
+                   x + ((STATE_WIDTH - 10) * s - w) / 2, mid, NULL);
+    }
+    x += STATE_WIDTH * s;
+  }
+
+  /* The segments, newest on the right; those that do not fit give way at
+   * the left, behind a mark that says some are left out. */
+  glyph_x0 = x;
+  needed = 0;
+  first_glyph = segments->len;
+  while (first_glyph > 0)
+    {
+      const HsEvent *event =
+          hs_trace_get_event (trace, g_array_index (segments, guint, first_glyph - 1));
+      g_autofree char *text = glyph_text (event);
+      double w;
+
+      show_cached (self, NULL, text, 0, 0, &w);
+      w += 12 * s + GLYPH_GAP * s;
+      if (glyph_x0 + needed + w + 24 * s > right && first_glyph < segments->len)
+        break;
+      needed += w;
+      first_glyph--;
+    }
+
+  if (first_glyph > 0)
+    {
+      cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.6);
+      pango_layout_set_text (layout, "…", -1);
+      pango_layout_get_pixel_extents (layout, &ink, &logical);
+      cairo_move_to (cr, x, mid - logical.height / 2.0);
+      pango_cairo_show_layout (cr, layout);
+      x += logical.width + GLYPH_GAP * s;
+    }
+
+  for (guint i = first_glyph; i < segments->len; i++)
+    {
+      const HsEvent *event = hs_trace_get_event (trace, g_array_index (segments, guint, i));
+      g_autofree char *text = glyph_text (event);
+      Rgb color = segment_color (event->flags, dark);
+      double box_h = h - 8 * s;
+      double w;
+
+      show_cached (self, NULL, text, 0, 0, &w);
+      w += 12 * s;
+      if (x + w > right)
+        break;
+
+      rounded_rect (cr, x, mid - box_h / 2, w, box_h, 4 * s);
+      /* Captured segments are solid; inferred ones only outlined, dashed,
+       * as the diagram draws them. */
+      if (event->provenance == HS_PROVENANCE_CAPTURED)
+        {
+          set_rgb (cr, color, dark ? 0.35 : 0.22);
+          cairo_fill_preserve (cr);
+          set_rgb (cr, color, 1.0);
+          cairo_set_dash (cr, NULL, 0, 0);
+        }
+      else
+        {
+          double dash[] = { 3 * s, 2 * s };
+
+          set_rgb (cr, color, 1.0);
+          cairo_set_dash (cr, dash, 2, 0);
+        }
+      cairo_set_line_width (cr, MAX (1.0, s));
+      cairo_stroke (cr);
+      cairo_set_dash (cr, NULL, 0, 0);
+
+      gdk_cairo_set_source_rgba (cr, fg);
+      show_cached (self, cr, text, x + 6 * s, mid, NULL);
+      x += w + GLYPH_GAP * s;
+    }
+}
+
+static void
+hs_lanes_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  HsLanes *self = HS_LANES (widget);
+  double width = gtk_widget_get_width (widget);
+  double height = gtk_widget_get_height (widget);
+  double h = lane_height (self);
+  double scroll = self->vadjustment != NULL ? gtk_adjustment_get_value (self->vadjustment) : 0;
+  guint n = n_lanes (self);
+  guint first, end;
+  guint selected = self->selection != NULL ? gtk_single_selection_get_selected (self->selection)
+                                           : GTK_INVALID_LIST_POSITION;
+  HsTrace *trace = self->list != NULL ? hs_connection_list_get_trace (self->list) : NULL;
+  gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
+  GdkRGBA fg;
+  cairo_t *cr;
+  PangoLayout *layout;
+  PangoFontDescription *font;
+
+  self->drawn_first = self->drawn_end = 0;
+  if (n == 0 || trace == NULL || width <= 0 || height <= 0)
+    return;
+
+  /* Only the lanes in view are drawn. */
+  first = (guint) MAX (floor (scroll / h), 0);
+  end = MIN (n, (guint) ceil ((scroll + height) / h) + 1);
+  if (first >= end)
+    return;
+  self->drawn_first = first;
+  self->drawn_end = end;
+
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  layout = gtk_widget_create_pango_layout (widget, NULL);
+  if (self->font == NULL)
+    {
+      font = pango_font_description_copy (
+          pango_context_get_font_description (pango_layout_get_context (layout)));
+      pango_font_description_set_size (font, (int) (pango_font_description_get_size (font) * 0.92 *
+                                                    self->font_scale));
+      self->font = font;
+    }
+  pango_layout_set_font_description (layout, self->font);
+
+  for (guint i = first; i < end; i++)
+    {
+      g_autoptr (HsConnectionRow) row = g_list_model_get_item (G_LIST_MODEL (self->list), i);
+
+      draw_lane (self, cr, layout, trace, row, i * h - scroll, width, i == selected, &fg, dark);
+    }
+
+  g_object_unref (layout);
+  cairo_destroy (cr);
+}
+
+static void
+hs_lanes_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  update_adjustments (HS_LANES (widget));
+}
+
+static void
+hs_lanes_measure (GtkWidget *widget,
+                  GtkOrientation orientation,
+                  int for_size,
+                  int *minimum,
+                  int *natural,
+                  int *minimum_baseline,
+                  int *natural_baseline)
+{
+  HsLanes *self = HS_LANES (widget);
+
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    *minimum = *natural =
+        (int) ((ID_WIDTH + ADDRESS_WIDTH + STATE_WIDTH + 2 * PAD) * self->font_scale);
+  else
+    *minimum = *natural = (int) lane_height (self);
+}
+
+static void
+items_changed_cb (HsLanes *self)
+{
+  update_adjustments (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static guint
+lane_at (HsLanes *self, double y)
+{
+  double scroll = self->vadjustment != NULL ? gtk_adjustment_get_value (self->vadjustment) : 0;
+  double lane = floor ((y + scroll) / lane_height (self));
+
+  if (lane < 0 || lane >= n_lanes (self))
+    return GTK_INVALID_LIST_POSITION;
+  return (guint) lane;
+}
+
+static void
+pressed_cb (GtkGestureClick *gesture, int n_press, double x, double y, HsLanes *self)
+{
+  guint lane = lane_at (self, y);
+
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  if (lane == GTK_INVALID_LIST_POSITION || self->selection == NULL)
+    return;
+  gtk_single_selection_set_selected (self->selection, lane);
+  if (n_press == 2)
+    {
+      g_autoptr (HsConnectionRow) row = g_list_model_get_item (G_LIST_MODEL (self->list), lane);
+
+      g_signal_emit (self, signals[ACTIVATE], 0, hs_connection_row_get_id (row));
+    }
+}
+
+static void
+move_selection (HsLanes *self, int delta)
+{
+  guint n = n_lanes (self);
+  guint selected;
+  double h = lane_height (self);
+  double value;
+
+  if (self->selection == NULL || n == 0)
+    return;
+  selected = gtk_single_selection_get_selected (self->selection);
+  if (selected == GTK_INVALID_LIST_POSITION)
+    selected = delta > 0 ? 0 : n - 1;
+  else
+    selected = CLAMP ((int) selected + delta, 0, (int) n - 1);
+  gtk_single_selection_set_selected (self->selection, selected);
+
+  /* Keep the selected lane in view. */
+  value = gtk_adjustment_get_value (self->vadjustment);
+  if (selected * h < value)
+    gtk_adjustment_set_value (self->vadjustment, selected * h);
+  else if ((selected + 1) * h > value + gtk_adjustment_get_page_size (self->vadjustment))
+    gtk_adjustment_set_value (self->vadjustment, (selected + 1) * h - gtk_adjustment_get_page_size (
+                                                                          self->vadjustment));
+}
+
+static gboolean
+key_pressed_cb (GtkEventControllerKey *controller,
+                guint keyval,
+                guint keycode,
+                GdkModifierType state,
+                HsLanes *self)
+{
+  guint selected;
+
+  switch (keyval)
+    {
+      case GDK_KEY_Up:
+        move_selection (self, -1);
+        return TRUE;
+      case GDK_KEY_Down:
+        move_selection (self, 1);
+        return TRUE;
+      case GDK_KEY_Return:
+      case GDK_KEY_KP_Enter:
+        if (self->selection == NULL)
+          return FALSE;
+        selected = gtk_single_selection_get_selected (self->selection);
+        if (selected != GTK_INVALID_LIST_POSITION)
+          {
+            g_autoptr (HsConnectionRow) row =
+                g_list_model_get_item (G_LIST_MODEL (self->list), selected);
+
+            g_signal_emit (self, signals[ACTIVATE], 0, hs_connection_row_get_id (row));
+          }
+        return TRUE;
+      default:
+        return FALSE;
+    }
+}
+
+static void
+hs_lanes_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  HsLanes *self = HS_LANES (object);
+
+  switch (prop_id)
+    {
+      case PROP_HADJUSTMENT:
+        g_value_set_object (value, self->hadjustment);
+        break;
+      case PROP_VADJUSTMENT:
+        g_value_set_object (value, self->vadjustment);
+        break;
+      case PROP_HSCROLL_POLICY:
+        g_value_set_enum (value, self->hscroll_policy);
+        break;
+      case PROP_VSCROLL_POLICY:
+        g_value_set_enum (value, self->vscroll_policy);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hs_lanes_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  HsLanes *self = HS_LANES (object);
+
+  switch (prop_id)
+    {
+      case PROP_HADJUSTMENT:
+        set_adjustment (self, &self->hadjustment, g_value_get_object (value));
+        break;
+      case PROP_VADJUSTMENT:
+        set_adjustment (self, &self->vadjustment, g_value_get_object (value));
+        break;
+      case PROP_HSCROLL_POLICY:
+        self->hscroll_policy = g_value_get_enum (value);
+        break;
+      case PROP_VSCROLL_POLICY:
+        self->vscroll_policy = g_value_get_enum (value);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hs_lanes_dispose (GObject *object)
+{
+  HsLanes *self = (HsLanes *) object;
+
+  hs_lanes_set_selection (self, NULL);
+  if (self->vadjustment != NULL)
+    g_signal_handlers_disconnect_by_data (self->vadjustment, self);
+  g_clear_object (&self->hadjustment);
+  g_clear_object (&self->vadjustment);
+  g_clear_pointer (&self->layouts, g_hash_table_unref);
+  g_clear_pointer (&self->font, pango_font_description_free);
+
+  G_OBJECT_CLASS (hs_lanes_parent_class)->dispose (object);
+}
+
+static void
+hs_lanes_class_init (HsLanesClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = hs_lanes_dispose;
+  object_class->get_property = hs_lanes_get_property;
+  object_class->set_property = hs_lanes_set_property;
+  widget_class->snapshot = hs_lanes_snapshot;
+  widget_class->size_allocate = hs_lanes_size_allocate;
+  widget_class->measure = hs_lanes_measure;
+
+  g_object_class_override_property (object_class, PROP_HADJUSTMENT, "hadjustment");
+  g_object_class_override_property (object_class, PROP_VADJUSTMENT, "vadjustment");
+  g_object_class_override_property (object_class, PROP_HSCROLL_POLICY, "hscroll-policy");
+  g_object_class_override_property (object_class, PROP_VSCROLL_POLICY, "vscroll-policy");
+
+  /**
+   * HsLanes::activate:
+   * @id: the connection whose lane was double-clicked (or Enter pressed)
+   */
+  signals[ACTIVATE] = g_signal_new ("activate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                    NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+
+  gtk_widget_class_set_css_name (widget_class, "lanes");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+hs_lanes_init (HsLanes *self)
+{
+  GtkGesture *click = gtk_gesture_click_new ();
+  GtkEventController *keys = gtk_event_controller_key_new ();
+
+  self->font_scale = 1.0;
+  self->follow = TRUE;
+  self->layouts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
+
+  g_signal_connect (click, "pressed", G_CALLBACK (pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _ ("All connections, one lane each"), -1);
+  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
+                           G_CALLBACK (gtk_widget_queue_draw), self, G_CONNECT_SWAPPED);
+}
+
+GtkWidget *
+hs_lanes_new (void)
+{
+  return g_object_new (HS_TYPE_LANES, NULL);
+}
+
+static void
+trace_event_cb (HsLanes *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+hs_lanes_set_selection (HsLanes *self, GtkSingleSelection *selection)
+{
+  GListModel *model;
+
+  g_return_if_fail (HS_IS_LANES (self));
+
+  if (self->selection == selection)
+    return;
+
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->selection, self);
+  if (self->list != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->list, self);
+      if (hs_connection_list_get_trace (self->list) != NULL)
+        g_signal_handlers_disconnect_by_data (hs_connection_list_get_trace (self->list), self);
+    }
+  g_clear_object (&self->list);
+  g_set_object (&self->selection, selection);
+
+  if (selection != NULL)
+    {
+      model = gtk_single_selection_get_model (selection);
+      g_return_if_fail (HS_IS_CONNECTION_LIST (model));
+      self->list = g_object_ref (HS_CONNECTION_LIST (model));
+      g_signal_connect_object (selection, "selection-changed", G_CALLBACK (gtk_widget_queue_draw),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->list, "items-changed", G_CALLBACK (items_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+      /* A new segment or state in a lane in view: one redraw per frame at
+       * most, whatever the number of events. */
+      if (hs_connection_list_get_trace (self->list) != NULL)
+        g_signal_connect_object (hs_connection_list_get_trace (self->list), "event-added",
+                                 G_CALLBACK (trace_event_cb), self, G_CONNECT_SWAPPED);
+    }
+  self->follow = TRUE;
+  items_changed_cb (self);
+}
+
+void
+hs_lanes_set_font_scale (HsLanes *self, double font_scale)
+{
+  g_return_if_fail (HS_IS_LANES (self));
+
+  font_scale = CLAMP (font_scale, 0.5, 4.0);
+  if (self->font_scale == font_scale)
+    return;
+  self->font_scale = font_scale;
+  g_hash_table_remove_all (self->layouts);
+  g_clear_pointer (&self->font, pango_font_description_free);
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+void
+hs_lanes_get_drawn_range (HsLanes *self, guint *first, guint *end)
+{
+  g_return_if_fail (HS_IS_LANES (self));
+
+  *first = self->drawn_first;
+  *end = self->drawn_end;
+}
