@@ -362,6 +362,19 @@ has_capture_magic (const guint8 *magic, gsize len)
   return FALSE;
 }
 
+/* A damaged header (or a pcapng file with an odd time resolution) may
+ * carry any timestamp: clamped to ±2^40 s (some 35,000 years), times and
+ * their differences stay well inside a gint64 of microseconds. */
+static gint64
+timestamp_us (const struct pcap_pkthdr *header)
+{
+  gint64 sec = CLAMP ((gint64) header->ts.tv_sec, -(G_GINT64_CONSTANT (1) << 40),
+                      G_GINT64_CONSTANT (1) << 40);
+  gint64 usec = CLAMP ((gint64) header->ts.tv_usec, 0, G_USEC_PER_SEC - 1);
+
+  return sec * G_USEC_PER_SEC + usec;
+}
+
 /* Reads the capture in @file (taken over and closed). */
 static HsCapture *
 load_stream (FILE *file, const char *name, GError **error)
@@ -444,8 +457,7 @@ load_stream (FILE *file, const char *name, GError **error)
       offset = ip_offset (dlt, data, header->caplen);
       if (offset < 0 || (gsize) offset >= header->caplen)
         continue;
-      add_packet (self, (gint64) header->ts.tv_sec * G_USEC_PER_SEC + header->ts.tv_usec,
-                  data + offset, header->caplen - (gsize) offset);
+      add_packet (self, timestamp_us (header), data + offset, header->caplen - (gsize) offset);
     }
 
   if (status == PCAP_ERROR)
