@@ -66,6 +66,7 @@ struct _HsWindow
   HsCapture *capture;
   HsTrace *capture_trace;
   guint capture_stream;
+  gint64 capture_first_us;
   GtkFileChooserNative *open_dialog;
   GtkWindow *capture_picker;
 };
@@ -855,24 +856,86 @@ capture_show_stream (HsWindow *self, guint index)
 }
 
 static void
-capture_picker_row_activated_cb (HsWindow *self, GtkListBoxRow *row)
+capture_picker_activate_cb (HsWindow *self, guint position)
 {
-  capture_show_stream (self, GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (row), "hs-stream")));
+  capture_show_stream (self, position);
 }
 
-/* Several connections: the user picks one, as in Wireshark's Conversations. */
+static void
+capture_picker_setup_cb (GtkSignalListItemFactory *factory, GtkListItem *item)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *title = gtk_label_new (NULL);
+  GtkWidget *subtitle = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
+  gtk_widget_add_css_class (subtitle, "dim-label");
+  gtk_widget_add_css_class (subtitle, "caption");
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+  gtk_widget_set_margin_start (box, 6);
+  gtk_widget_set_margin_end (box, 6);
+  gtk_box_append (GTK_BOX (box), title);
+  gtk_box_append (GTK_BOX (box), subtitle);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+capture_picker_bind_cb (HsWindow *self, GtkListItem *item)
+{
+  guint index = gtk_list_item_get_position (item);
+  GtkWidget *box = gtk_list_item_get_child (item);
+  const HsCaptureConnection *c;
+  g_autofree char *described = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *subtitle = NULL;
+
+  if (self->capture == NULL || index >= hs_capture_get_n_connections (self->capture))
+    return;
+  c = hs_capture_get_connection (self->capture, index);
+  described = hs_capture_connection_describe (c);
+  title = g_strdup_printf ("%u · %s", index, described);
+  /* TRANSLATORS: under a connection in the picker: when it starts in the
+   * capture, and how many bytes of data it carries. Not G_GUINT64_FORMAT:
+   * xgettext cannot see through the macro. */
+  subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Starts at %.3f s · %lu byte of data",
+                                           "Starts at %.3f s · %lu bytes of data",
+                                           (gulong) MIN (c->bytes, G_MAXULONG)),
+                              (double) (c->start_us - self->capture_first_us) / G_USEC_PER_SEC,
+                              (gulong) c->bytes);
+  gtk_label_set_label (GTK_LABEL (gtk_widget_get_first_child (box)), title);
+  gtk_label_set_label (GTK_LABEL (gtk_widget_get_last_child (box)), subtitle);
+}
+
+/* Several connections: the user picks one, as in Wireshark's Conversations.
+ * A list view makes rows only for what is visible: a capture may hold tens
+ * of thousands of connections. */
 static void
 capture_show_picker (HsWindow *self)
 {
   HsCapture *capture = self->capture;
   guint n = hs_capture_get_n_connections (capture);
+  g_autoptr (GtkStringList) numbers = gtk_string_list_new (NULL);
+  GtkListItemFactory *factory;
   GtkWidget *dialog;
   GtkWidget *scroller;
   GtkWidget *list;
   g_autofree char *body = NULL;
-  gint64 first_us = G_MAXINT64;
 
   capture_close_picker (self);
+
+  self->capture_first_us = G_MAXINT64;
+  for (guint i = 0; i < n; i++)
+    {
+      char number[16];
+
+      g_snprintf (number, sizeof number, "%u", i);
+      gtk_string_list_append (numbers, number);
+      self->capture_first_us =
+          MIN (self->capture_first_us, hs_capture_get_connection (capture, i)->start_us);
+    }
 
   body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                        "%s holds %u TCP connection. Which one should Handshake "
@@ -884,41 +947,25 @@ capture_show_picker (HsWindow *self)
   dialog = adw_message_dialog_new (GTK_WINDOW (self), _ ("Choose a Connection"), body);
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"));
 
-  list = gtk_list_box_new ();
-  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (capture_picker_setup_cb), NULL);
+  g_signal_connect_object (factory, "bind", G_CALLBACK (capture_picker_bind_cb), self,
+                           G_CONNECT_SWAPPED);
+  list = gtk_list_view_new (GTK_SELECTION_MODEL (
+                                gtk_no_selection_new (G_LIST_MODEL (g_steal_pointer (&numbers)))),
+                            factory);
+  gtk_list_view_set_single_click_activate (GTK_LIST_VIEW (list), TRUE);
   gtk_widget_add_css_class (list, "boxed-list");
-  for (guint i = 0; i < n; i++)
-    first_us = MIN (first_us, hs_capture_get_connection (capture, i)->start_us);
-  for (guint i = 0; i < n; i++)
-    {
-      const HsCaptureConnection *c = hs_capture_get_connection (capture, i);
-      g_autofree char *title = hs_capture_connection_describe (c);
-      g_autofree char *numbered = g_strdup_printf ("%u · %s", i, title);
-      g_autofree char *subtitle = NULL;
-      GtkWidget *row = adw_action_row_new ();
-
-      /* TRANSLATORS: under a connection in the picker: when it starts in
-       * the capture, and how many bytes of data it carries */
-      /* Not G_GUINT64_FORMAT: xgettext cannot see through the macro. */
-      subtitle =
-          g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Starts at %.3f s · %lu byte of data",
-                                        "Starts at %.3f s · %lu bytes of data",
-                                        (gulong) MIN (c->bytes, G_MAXULONG)),
-                           (double) (c->start_us - first_us) / G_USEC_PER_SEC, (gulong) c->bytes);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), numbered);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
-      g_object_set_data (G_OBJECT (row), "hs-stream", GUINT_TO_POINTER (i));
-      gtk_list_box_append (GTK_LIST_BOX (list), row);
-    }
-  g_signal_connect_object (list, "row-activated", G_CALLBACK (capture_picker_row_activated_cb),
-                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (list, "activate", G_CALLBACK (capture_picker_activate_cb), self,
+                           G_CONNECT_SWAPPED);
 
   scroller = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER,
                                   GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
   gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroller), 400);
+  /* Wide enough for two IPv4 addresses and ports on one line. */
+  gtk_widget_set_size_request (scroller, 560, -1);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), list);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), scroller);
 
