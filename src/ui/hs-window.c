@@ -65,7 +65,6 @@ struct _HsWindow
    * until the user goes back to the live network. */
   HsCapture *capture;
   HsTrace *capture_trace;
-  guint capture_stream;
   gint64 capture_first_us;
   GtkFileChooserNative *open_dialog;
   GtkWindow *capture_picker;
@@ -814,7 +813,6 @@ capture_show_stream (HsWindow *self, guint index)
     }
   capture_close_picker (self);
   g_set_object (&self->capture_trace, trace);
-  self->capture_stream = index;
   self->narrated = G_MAXUINT;
 
   /* The canvas gets a new playback for the new trace. */
