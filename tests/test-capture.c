@@ -258,6 +258,7 @@ test_link_types (void)
     const char *name;
     guint8 header[24];
     gsize header_len;
+    gboolean ipv6; /* the packets rewritten as IPv6 */
   } kinds[] = {
     { DLT_EN10MB, "Ethernet", { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00 }, 14 },
     { DLT_EN10MB,
@@ -275,6 +276,13 @@ test_link_types (void)
     { DLT_NULL, "BSD loopback, little-endian", { 2, 0, 0, 0 }, 4 },
     { DLT_LOOP, "OpenBSD loopback", { 0, 0, 0, 2 }, 4 },
     { DLT_IPV4, "LINKTYPE_IPV4", { 0 }, 0 },
+    { DLT_EN10MB, "Ethernet, IPv6", { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x86, 0xdd }, 14, TRUE },
+    { DLT_LINUX_SLL2,
+      "Linux cooked v2, IPv6",
+      { 0x86, 0xdd, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0 },
+      20,
+      TRUE },
+    { DLT_IPV6, "LINKTYPE_IPV6", { 0 }, 0, TRUE },
   };
 
   frames_read (path, &raw);
@@ -294,16 +302,38 @@ test_link_types (void)
         {
           gsize len;
           const guint8 *ip = g_bytes_get_data (g_ptr_array_index (raw.frames, i), &len);
-          guint8 *frame = g_malloc (kinds[k].header_len + len);
+          g_autoptr (GByteArray) frame = g_byte_array_new ();
 
-          memcpy (frame, kinds[k].header, kinds[k].header_len);
-          memcpy (frame + kinds[k].header_len, ip, len);
-          g_ptr_array_add (wrapped.frames, g_bytes_new_take (frame, kinds[k].header_len + len));
+          g_byte_array_append (frame, kinds[k].header, (guint) kinds[k].header_len);
+          if (kinds[k].ipv6)
+            {
+              /* The same TCP segment in an IPv6 packet: fd00::1 and ::2
+               * for the lab's 10.0.0.1 and .2 (checksums are not read). */
+              gsize ihl = (ip[0] & 0x0f) * 4u;
+              guint16 tcp_len = (guint16) (len - ihl);
+              guint8 v6[40] = { 0x60, 0, 0, 0, tcp_len >> 8, tcp_len & 0xff, 6, 64 };
+
+              v6[8] = v6[24] = 0xfd;
+              v6[23] = ip[15];
+              v6[39] = ip[19];
+              g_byte_array_append (frame, v6, sizeof v6);
+              g_byte_array_append (frame, ip + ihl, (guint) (len - ihl));
+            }
+          else
+            g_byte_array_append (frame, ip, (guint) len);
+          g_ptr_array_add (wrapped.frames, g_byte_array_free_to_bytes (g_steal_pointer (&frame)));
         }
 
       capture = load_frames (&wrapped, &error);
       g_assert_no_error (error);
       assert_lesson (capture, lesson_segments_lab);
+      if (kinds[k].ipv6)
+        {
+          g_autofree char *client =
+              hs_address_to_host_string (&hs_capture_get_connection (capture, 0)->client);
+
+          g_assert_cmpstr (client, ==, "fd00::1");
+        }
       frames_clear (&wrapped);
     }
   frames_clear (&raw);
