@@ -339,6 +339,96 @@ test_link_types (void)
   frames_clear (&raw);
 }
 
+/* The lab's own captures of the lessons in tests/scenarios: the segments
+ * are those the scenario's .expected file lists, and the states inferred
+ * from them go through the same sequence, side by side, as the kernel's
+ * states that file lists. */
+static void
+test_lab_lessons (void)
+{
+  static const char *const lessons[] = {
+    "abort",    "half-close",         "server-closes-first", "lost-syn", "lost-fin",
+    "lost-ack", "simultaneous-close", "simultaneous-open",   "refused",  "open-data-close",
+  };
+
+  for (guint l = 0; l < G_N_ELEMENTS (lessons); l++)
+    {
+      g_autofree char *name = g_strdup_printf ("lab-%s.pcap", lessons[l]);
+      g_autofree char *path = fixture_path (name);
+      /* Lessons only the lab and the simulation can play are sim-NAME. */
+      g_autofree char *sim_name = g_strdup_printf ("sim-%s.expected", lessons[l]);
+      g_autofree char *plain_name = g_strdup_printf ("%s.expected", lessons[l]);
+      g_autofree char *sim_path = g_test_build_filename (G_TEST_DIST, "scenarios", sim_name, NULL);
+      g_autofree char *expected_path =
+          g_file_test (sim_path, G_FILE_TEST_EXISTS)
+              ? g_strdup (sim_path)
+              : g_test_build_filename (G_TEST_DIST, "scenarios", plain_name, NULL);
+      g_autofree char *expected = NULL;
+      g_auto (GStrv) lines = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (HsCapture) capture = NULL;
+      g_autoptr (HsTrace) trace = NULL;
+      GString *want_segments = g_string_new (NULL);
+      GString *want_states[2] = { g_string_new (NULL), g_string_new (NULL) };
+      GString *got_segments = g_string_new (NULL);
+      GString *got_states[2] = { g_string_new (NULL), g_string_new (NULL) };
+
+      g_test_message ("%s", lessons[l]);
+      g_assert_true (g_file_get_contents (expected_path, &expected, NULL, &error));
+      g_assert_no_error (error);
+      lines = g_strsplit (expected, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        {
+          HsTcpState state;
+          HsSide side = lines[i][0] == 'c' ? HS_SIDE_CLIENT : HS_SIDE_SERVER;
+
+          if (strlen (lines[i]) < 3 || g_str_has_prefix (lines[i] + 2, "error"))
+            continue;
+          if (hs_tcp_state_parse (lines[i] + 2, &state))
+            g_string_append_printf (want_states[side], "%s ", hs_tcp_state_to_string (state));
+          else
+            g_string_append_printf (want_segments, "%s\n", lines[i]);
+        }
+
+      capture = hs_capture_load_file (path, &error);
+      g_assert_no_error (error);
+      trace = hs_capture_build_trace (capture, 0, &error);
+      g_assert_no_error (error);
+      for (guint i = 0; i < hs_trace_get_n_events (trace); i++)
+        {
+          const HsEvent *e = hs_trace_get_event (trace, i);
+
+          if (e->kind == HS_EVENT_STATE)
+            g_string_append_printf (got_states[e->side], "%s ", hs_tcp_state_to_string (e->to));
+          else if (e->kind == HS_EVENT_SEGMENT)
+            {
+              g_autofree char *flags = hs_tcp_flags_to_string (e->flags);
+
+              g_string_append_printf (got_segments, "%c %s %u/%u",
+                                      e->side == HS_SIDE_CLIENT ? 'c' : 's', flags, e->rel_seq,
+                                      e->rel_ack);
+              if (e->len > 0)
+                g_string_append_printf (got_segments, " len %u", e->len);
+              if (e->retransmission > 0)
+                g_string_append_printf (got_segments, " rtx %u", e->retransmission);
+              g_string_append_c (got_segments, '\n');
+            }
+        }
+
+      g_assert_cmpstr (got_segments->str, ==, want_segments->str);
+      g_assert_cmpstr (got_states[HS_SIDE_CLIENT]->str, ==, want_states[HS_SIDE_CLIENT]->str);
+      g_assert_cmpstr (got_states[HS_SIDE_SERVER]->str, ==, want_states[HS_SIDE_SERVER]->str);
+
+      g_string_free (want_segments, TRUE);
+      g_string_free (got_segments, TRUE);
+      for (guint side = 0; side < 2; side++)
+        {
+          g_string_free (want_states[side], TRUE);
+          g_string_free (got_states[side], TRUE);
+        }
+    }
+}
+
 static void
 check_tool_capture (const char *path, const char *link_type)
 {
@@ -757,6 +847,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/net/capture/lab", test_lab);
   g_test_add_func ("/net/capture/link-types", test_link_types);
+  g_test_add_func ("/net/capture/lab-lessons", test_lab_lessons);
   g_test_add_func ("/net/capture/tools", test_tools);
   g_test_add_func ("/net/capture/truncated", test_truncated);
   g_test_add_func ("/net/capture/garbage", test_garbage);

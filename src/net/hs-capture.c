@@ -660,9 +660,27 @@ hs_capture_connection_describe (const HsCaptureConnection *connection)
 
 /* Building a connection's trace */
 
+/* A segment on its way: seen in the capture, not yet known to have
+ * arrived. */
+typedef struct
+{
+  const HsPacket *packet;
+  guint32 len; /* payload, as the headers count it */
+  guint32 end; /* the sequence number after it */
+  guint order; /* position in the capture */
+} Flight;
+
 /* The states of both ends as the segments imply them (RFC 9293, section
  * 3.3.2, with Linux's choices as the model in hs-tcb.c makes them): what an
- * observer on the path can tell, recorded as inferred. */
+ * observer on the path can tell, recorded as inferred.
+ *
+ * The capture shows when a segment passed, not when it arrived. A segment
+ * that takes sequence space (SYN, data, FIN) counts as arrived once the
+ * receiver acknowledges it, or at the end of the capture; until then it is
+ * in flight, so that two FINs that cross are seen to cross (each side in
+ * CLOSING) instead of the first one arriving before the second was sent.
+ * A bare ACK or a reset, which nothing acknowledges, arrives at once, after
+ * whatever its sender sent before it. */
 typedef struct
 {
   HsTrace *trace;
@@ -674,6 +692,7 @@ typedef struct
   guint32 fin_seq[2]; /* the sequence number of the side's FIN */
   guint32 iss[2];
   gboolean iss_known[2];
+  GArray *flight[2]; /* Flight, by sender, oldest first */
 } Inference;
 
 static void
@@ -702,42 +721,49 @@ acks (guint32 seq, const HsPacket *packet)
   return (packet->flags & HS_TCP_ACK) && hs_seq_lt (seq, packet->ack);
 }
 
+/* What sending @packet tells of its sender's state. */
 static void
-infer_from_segment (Inference *inf, HsSide sender, const HsPacket *packet, guint32 len)
+infer_sent (Inference *inf, HsSide sender, const HsPacket *packet, guint32 len)
 {
-  HsSide receiver = HS_SIDE_OTHER (sender);
   guint8 f = packet->flags;
   HsTcpState *s = inf->state;
 
-  /* The sender's side: what sending this segment means. */
   if (f & HS_TCP_RST)
-    infer_state (inf, sender, HS_TCP_STATE_CLOSED);
-  else
     {
-      if ((f & (HS_TCP_SYN | HS_TCP_ACK)) == HS_TCP_SYN &&
-          (s[sender] == HS_TCP_STATE_CLOSED || s[sender] == HS_TCP_STATE_UNKNOWN))
-        infer_state (inf, sender, HS_TCP_STATE_SYN_SENT);
-      else if ((f & (HS_TCP_SYN | HS_TCP_ACK)) == (HS_TCP_SYN | HS_TCP_ACK) &&
-               (s[sender] == HS_TCP_STATE_LISTEN || s[sender] == HS_TCP_STATE_CLOSED ||
-                s[sender] == HS_TCP_STATE_UNKNOWN || s[sender] == HS_TCP_STATE_SYN_SENT))
-        infer_state (inf, sender, HS_TCP_STATE_SYN_RECEIVED);
-
-      if (f & HS_TCP_FIN)
-        {
-          if (!inf->fin_sent[sender])
-            {
-              inf->fin_sent[sender] = TRUE;
-              inf->fin_seq[sender] = hs_seq_add (packet->seq, len + ((f & HS_TCP_SYN) ? 1 : 0));
-            }
-          if (s[sender] == HS_TCP_STATE_ESTABLISHED || s[sender] == HS_TCP_STATE_SYN_RECEIVED)
-            infer_state (inf, sender, HS_TCP_STATE_FIN_WAIT_1);
-          else if (s[sender] == HS_TCP_STATE_CLOSE_WAIT)
-            infer_state (inf, sender, HS_TCP_STATE_LAST_ACK);
-        }
+      infer_state (inf, sender, HS_TCP_STATE_CLOSED);
+      return;
     }
 
-  /* The receiver's side: what the segment does on arrival, the ACK first
-   * and then the FIN, as RFC 9293, section 3.10.7.4 orders them. */
+  if ((f & (HS_TCP_SYN | HS_TCP_ACK)) == HS_TCP_SYN &&
+      (s[sender] == HS_TCP_STATE_CLOSED || s[sender] == HS_TCP_STATE_UNKNOWN))
+    infer_state (inf, sender, HS_TCP_STATE_SYN_SENT);
+  else if ((f & (HS_TCP_SYN | HS_TCP_ACK)) == (HS_TCP_SYN | HS_TCP_ACK) &&
+           (s[sender] == HS_TCP_STATE_LISTEN || s[sender] == HS_TCP_STATE_CLOSED ||
+            s[sender] == HS_TCP_STATE_UNKNOWN || s[sender] == HS_TCP_STATE_SYN_SENT))
+    infer_state (inf, sender, HS_TCP_STATE_SYN_RECEIVED);
+
+  if (f & HS_TCP_FIN)
+    {
+      if (!inf->fin_sent[sender])
+        {
+          inf->fin_sent[sender] = TRUE;
+          inf->fin_seq[sender] = hs_seq_add (packet->seq, len + ((f & HS_TCP_SYN) ? 1 : 0));
+        }
+      if (s[sender] == HS_TCP_STATE_ESTABLISHED || s[sender] == HS_TCP_STATE_SYN_RECEIVED)
+        infer_state (inf, sender, HS_TCP_STATE_FIN_WAIT_1);
+      else if (s[sender] == HS_TCP_STATE_CLOSE_WAIT)
+        infer_state (inf, sender, HS_TCP_STATE_LAST_ACK);
+    }
+}
+
+/* What @packet does to @receiver's state on arrival: the ACK first and then
+ * the FIN, as RFC 9293, section 3.10.7.4 orders them. */
+static void
+infer_arrived (Inference *inf, HsSide receiver, const HsPacket *packet)
+{
+  guint8 f = packet->flags;
+  HsTcpState *s = inf->state;
+
   if (f & HS_TCP_RST)
     {
       if (s[receiver] == HS_TCP_STATE_SYN_RECEIVED && inf->passive[receiver])
@@ -775,6 +801,79 @@ infer_from_segment (Inference *inf, HsSide sender, const HsPacket *packet, guint
         infer_state (inf, receiver, HS_TCP_STATE_CLOSING);
       else if (s[receiver] == HS_TCP_STATE_FIN_WAIT_2)
         infer_state (inf, receiver, HS_TCP_STATE_TIME_WAIT);
+    }
+}
+
+/* The first @n segments @sender has in flight arrive, in order. */
+static void
+infer_deliver (Inference *inf, HsSide sender, guint n)
+{
+  GArray *flight = inf->flight[sender];
+
+  n = MIN (n, flight->len);
+  for (guint i = 0; i < n; i++)
+    infer_arrived (inf, HS_SIDE_OTHER (sender), g_array_index (flight, Flight, i).packet);
+  g_array_remove_range (flight, 0, n);
+}
+
+/* @packet, sent by the peer of @sender, acknowledges: what @sender sent up
+ * to its ack number has arrived (and whatever was sent before that). */
+static void
+infer_acked (Inference *inf, HsSide sender, const HsPacket *packet)
+{
+  GArray *flight = inf->flight[sender];
+  guint n = 0;
+
+  if (!(packet->flags & HS_TCP_ACK))
+    return;
+  for (guint i = 0; i < flight->len; i++)
+    if (!hs_seq_lt (packet->ack, g_array_index (flight, Flight, i).end))
+      n = i + 1;
+  infer_deliver (inf, sender, n);
+}
+
+/* One segment of the capture, sent by @sender: what it proves arrived
+ * first, then the segment itself, its sender's state, and its arrival. */
+static void
+infer_segment (Inference *inf, HsSide sender, const HsPacket *packet, guint32 len, guint order)
+{
+  guint8 f = packet->flags;
+  guint32 seg_len = len + ((f & HS_TCP_SYN) ? 1 : 0) + ((f & HS_TCP_FIN) ? 1 : 0);
+
+  infer_sent (inf, sender, packet, len);
+
+  if (seg_len > 0 && !(f & HS_TCP_RST))
+    {
+      Flight flight = { packet, len, hs_seq_add (packet->seq, seg_len), order };
+
+      g_array_append_val (inf->flight[sender], flight);
+    }
+  else
+    {
+      infer_deliver (inf, sender, G_MAXUINT);
+      infer_arrived (inf, HS_SIDE_OTHER (sender), packet);
+    }
+}
+
+/* The end of the capture: what is still in flight arrives, in the order it
+ * was sent. */
+static void
+infer_finish (Inference *inf)
+{
+  while (inf->flight[0]->len > 0 || inf->flight[1]->len > 0)
+    {
+      HsSide side;
+
+      if (inf->flight[0]->len == 0)
+        side = 1;
+      else if (inf->flight[1]->len == 0)
+        side = 0;
+      else
+        side = g_array_index (inf->flight[0], Flight, 0).order <
+                       g_array_index (inf->flight[1], Flight, 0).order
+                   ? 0
+                   : 1;
+      infer_deliver (inf, side, 1);
     }
 }
 
@@ -862,21 +961,28 @@ hs_capture_build_trace (HsCapture *self, guint index, GError **error)
   sent = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 
   /* A server that answers with SYN-ACK was listening before the SYN came;
-   * one that answers with RST was not (the connection was refused). */
+   * one that answers with RST was not (the connection was refused), and
+   * one that sends its own SYN opens at the same time as the client. */
   for (guint i = 0; i < self->records->len; i++)
     {
       const Record *r = &g_array_index (self->records, Record, i);
+      guint8 syn_ack = r->packet.flags & (HS_TCP_SYN | HS_TCP_ACK | HS_TCP_RST);
 
-      if (r->stream == index && hs_address_equal (&r->packet.src, &conn->server) &&
-          (r->packet.flags & (HS_TCP_SYN | HS_TCP_ACK | HS_TCP_RST)) == (HS_TCP_SYN | HS_TCP_ACK))
+      if (r->stream != index || !hs_address_equal (&r->packet.src, &conn->server))
+        continue;
+      if (syn_ack == HS_TCP_SYN)
         {
-          server_answers = TRUE;
+          server_answers = FALSE;
           break;
         }
+      if (syn_ack == (HS_TCP_SYN | HS_TCP_ACK))
+        server_answers = TRUE;
     }
 
   inf.trace = trace;
   inf.id = id;
+  inf.flight[0] = g_array_new (FALSE, FALSE, sizeof (Flight));
+  inf.flight[1] = g_array_new (FALSE, FALSE, sizeof (Flight));
 
   for (guint i = 0; i < self->records->len; i++)
     {
@@ -979,9 +1085,15 @@ hs_capture_build_trace (HsCapture *self, guint index, GError **error)
         preview = g_bytes_new (self->previews->data + r->preview_off, r->preview_len);
       event.data = preview;
 
+      /* What this segment acknowledges had arrived before it was sent. */
+      infer_acked (&inf, receiver, p);
       hs_trace_append (trace, &event);
-      infer_from_segment (&inf, sender, p, r->claimed_len);
+      infer_segment (&inf, sender, p, r->claimed_len, i);
     }
+
+  infer_finish (&inf);
+  g_array_unref (inf.flight[0]);
+  g_array_unref (inf.flight[1]);
 
   return g_steal_pointer (&trace);
 }

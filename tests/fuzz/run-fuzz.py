@@ -87,7 +87,7 @@ def main():
 
     fuzzer = args.fuzzer or build(args.root, args.build_dir)
     # The kept captures, and inputs that once found a bug.
-    seeds = sorted(glob.glob(os.path.join(args.root, "tests", "captures", "*")) +
+    seeds = sorted(glob.glob(os.path.join(args.root, "tests", "captures", "*.pcap*")) +
                    glob.glob(os.path.join(args.root, "tests", "fuzz", "corpus", "*")))
 
     with tempfile.TemporaryDirectory() as tmp:
