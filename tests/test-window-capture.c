@@ -132,6 +132,28 @@ test_open (void)
   g_assert_true (hs_socket_table_get_model (table) ==
                  hs_session_get_sockets (hs_window_get_session (window)));
 
+  /* File → Open asks for a pcap or pcapng file. */
+  activate (window, "capture.open", NULL);
+  {
+    GListModel *toplevels = gtk_window_get_toplevels ();
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+      {
+        g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+        if (GTK_IS_FILE_CHOOSER (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+          {
+            GtkFileFilter *filter = gtk_file_chooser_get_filter (GTK_FILE_CHOOSER (w));
+
+            g_assert_cmpstr (gtk_file_filter_get_name (filter), ==,
+                             "Packet captures (pcap, pcapng)");
+            found = TRUE;
+          }
+      }
+    g_assert_true (found);
+  }
+
   /* A file that is not a capture leaves the live lesson on screen. */
   activate (window, "capture.open-file", g_variant_new_string (not_capture));
   g_assert_true (hs_canvas_get_trace (canvas) == live);
