@@ -12,6 +12,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib-unix.h>
 
+#include "hs-capture.h"
 #include "hs-diagram.h"
 #include "hs-interfaces.h"
 #include "hs-labels.h"
@@ -83,6 +84,8 @@ write_output (const char *text, GError **error)
   return g_file_set_contents (opt_output, text, -1, error);
 }
 
+static gboolean write_trace (HsTrace *trace, HsLabelStyle style, GError **error);
+
 static gboolean
 emit_trace (HsSession *session, HsLabelStyle style, GError **error)
 {
@@ -103,6 +106,13 @@ emit_trace (HsSession *session, HsLabelStyle style, GError **error)
       return hs_pcap_write (wire, opt_output != NULL ? opt_output : "-", NULL, error);
     }
 
+  return write_trace (trace, style, error);
+}
+
+/* The trace in the chosen format (not pcap): what `run` and `open` print. */
+static gboolean
+write_trace (HsTrace *trace, HsLabelStyle style, GError **error)
+{
   if (g_strcmp0 (opt_format, "jsonl") == 0)
     {
       g_autofree char *text = hs_trace_format_jsonl (trace);
@@ -180,7 +190,8 @@ command_run (int argc, char **argv)
 
   if (opt_format == NULL)
     opt_format = g_strdup ("table");
-  if (!g_strv_contains ((const char *const[]){ "table", "jsonl", "svg", "pdf", "png", NULL },
+  if (!g_strv_contains ((const char *const[]){ "table", "jsonl", "svg", "pdf", "png", "pcap",
+                                               NULL },
                         opt_format))
     {
       g_printerr (_ ("%s: unknown format “%s”; use table, jsonl, svg, pdf, png or pcap\n"),
@@ -641,19 +652,174 @@ command_serve (int argc, char **argv)
   return serve.write_failed ? EXIT_FAILED : EXIT_OK;
 }
 
+static gint64 opt_stream = -1;
+static gboolean opt_list = FALSE;
+
+static const GOptionEntry open_entries[] = {
+  { "stream", 's', 0, G_OPTION_ARG_INT64, &opt_stream,
+    N_ ("The connection to show, numbered from 0 as tshark's tcp.stream (default: the first)"),
+    "N" },
+  { "list", 0, 0, G_OPTION_ARG_NONE, &opt_list, N_ ("Only list the capture's TCP connections"),
+    NULL },
+  { "format", 'f', 0, G_OPTION_ARG_STRING, &opt_format,
+    N_ ("Output format: table, jsonl, svg, pdf or png (default: table)"), "FORMAT" },
+  { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
+    N_ ("Write to FILE instead of standard output"), "FILE" },
+  { "labels", 'l', 0, G_OPTION_ARG_STRING, &opt_labels,
+    N_ ("Sequence numbers as symbolic, relative or absolute (default: relative)"), "STYLE" },
+  { "width", 'w', 0, G_OPTION_ARG_INT, &opt_width,
+    N_ ("Width in pixels of an svg, pdf or png diagram (default: 1920)"), "PIXELS" },
+  { NULL }
+};
+
+/* The capture's connections as a table, one a line. */
+static char *
+format_connections (HsCapture *capture)
+{
+  GString *out = g_string_new (NULL);
+  gint64 first_us = G_MAXINT64;
+
+  for (guint i = 0; i < hs_capture_get_n_connections (capture); i++)
+    first_us = MIN (first_us, hs_capture_get_connection (capture, i)->start_us);
+
+  g_string_append_printf (out, "%6s  %-46s  %-46s  %7s  %10s  %9s  %s\n", "STREAM", "CLIENT",
+                          "SERVER", "PACKETS", "BYTES", "START(s)", "FIRST");
+  for (guint i = 0; i < hs_capture_get_n_connections (capture); i++)
+    {
+      const HsCaptureConnection *c = hs_capture_get_connection (capture, i);
+      g_autofree char *client = hs_address_to_string (&c->client);
+      g_autofree char *server = hs_address_to_string (&c->server);
+      g_autofree char *flags = hs_tcp_flags_to_string (c->first_flags);
+
+      g_string_append_printf (out, "%6u  %-46s  %-46s  %7u  %10" G_GUINT64_FORMAT "  %9.3f  %s\n",
+                              c->index, client, server, c->n_packets, c->bytes,
+                              (double) (c->start_us - first_us) / G_USEC_PER_SEC, flags);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static int
+command_open (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HsCapture) capture = NULL;
+  g_autoptr (HsTrace) trace = NULL;
+  HsLabelStyle style = HS_LABEL_STYLE_RELATIVE;
+  const GError *warning;
+  guint n_connections;
+  guint stream;
+
+  context = g_option_context_new (_ ("CAPTURE — show a TCP connection of a pcap or pcapng file"));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, open_entries, GETTEXT_PACKAGE);
+  g_option_context_set_description (
+      context, _ ("Reads the capture with libpcap and prints the chosen connection's trace as run "
+                  "does, with the states of both ends inferred from the segments. Without "
+                  "--stream and with several connections, the list goes to standard error and "
+                  "the first connection is shown. Exit status: 0 when the whole file was read, 1 "
+                  "when it could not be read or only in part (what could be read is still "
+                  "printed), 2 for a usage error."));
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return EXIT_USAGE;
+    }
+  if (argc != 2)
+    {
+      g_printerr (_ ("%s: open needs exactly one capture file\n"), g_get_prgname ());
+      return EXIT_USAGE;
+    }
+  if (opt_format == NULL)
+    opt_format = g_strdup ("table");
+  if (!g_strv_contains ((const char *const[]){ "table", "jsonl", "svg", "pdf", "png", NULL },
+                        opt_format))
+    {
+      g_printerr (_ ("%s: unknown format “%s”; use table, jsonl, svg, pdf or png\n"),
+                  g_get_prgname (), opt_format);
+      return EXIT_USAGE;
+    }
+  if (opt_labels != NULL && !hs_label_style_parse (opt_labels, &style))
+    {
+      g_printerr (_ ("%s: unknown label style “%s”; use symbolic, relative or absolute\n"),
+                  g_get_prgname (), opt_labels);
+      return EXIT_USAGE;
+    }
+  if (opt_stream < -1 || opt_stream > G_MAXUINT32 - 1)
+    {
+      g_printerr (_ ("%s: the stream number must be 0 or more\n"), g_get_prgname ());
+      return EXIT_USAGE;
+    }
+
+  capture = hs_capture_load_file (argv[1], &error);
+  if (capture == NULL)
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return EXIT_FAILED;
+    }
+  warning = hs_capture_get_warning (capture);
+  if (warning != NULL)
+    g_printerr ("%s: %s\n", g_get_prgname (), warning->message);
+
+  n_connections = hs_capture_get_n_connections (capture);
+  if (opt_list)
+    {
+      g_autofree char *list = format_connections (capture);
+
+      if (!write_output (list, &error))
+        {
+          g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+          return EXIT_FAILED;
+        }
+      return warning != NULL ? EXIT_FAILED : EXIT_OK;
+    }
+
+  stream = opt_stream >= 0 ? (guint) opt_stream : 0;
+  if (opt_stream < 0 && n_connections > 1)
+    {
+      g_autofree char *list = format_connections (capture);
+
+      g_printerr ("%s", list);
+      g_printerr (g_dngettext (GETTEXT_PACKAGE,
+                               "%s: the capture holds %u TCP connection; showing stream 0 (choose "
+                               "another with --stream N)\n",
+                               "%s: the capture holds %u TCP connections; showing stream 0 "
+                               "(choose another with --stream N)\n",
+                               n_connections),
+                  g_get_prgname (), n_connections);
+    }
+
+  trace = hs_capture_build_trace (capture, stream, &error);
+  if (trace == NULL)
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return EXIT_USAGE;
+    }
+  if (!write_trace (trace, style, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return EXIT_FAILED;
+    }
+
+  return warning != NULL ? EXIT_FAILED : EXIT_OK;
+}
+
 static void
 print_usage (void)
 {
   g_print (_ ("Usage: %s COMMAND [OPTIONS]\n"
               "\n"
               "Commands:\n"
-              "  run FILE    Run a scenario headless and print its trace\n"
+              "  run FILE       Run a scenario headless and print its trace\n"
+              "  open CAPTURE   Show a TCP connection of a pcap or pcapng file\n"
               "  serve [ADDRESS:]PORT\n"
-              "              Serve a class: accept any client and print the trace as it "
+              "                 Serve a class: accept any client and print the trace as it "
               "grows\n"
               "\n"
-              "Run “%s run --help” for the options.\n"),
-           g_get_prgname (), g_get_prgname ());
+              "Run “%s run --help”, “%s open --help” or “%s serve --help” for the "
+              "options.\n"),
+           g_get_prgname (), g_get_prgname (), g_get_prgname (), g_get_prgname ());
 }
 
 int
@@ -685,6 +851,9 @@ main (int argc, char **argv)
     return command_run (argc - 1, argv + 1);
   if (g_strcmp0 (argv[1], "serve") == 0)
     return command_serve (argc - 1, argv + 1);
+
+  if (g_strcmp0 (argv[1], "open") == 0)
+    return command_open (argc - 1, argv + 1);
 
   g_printerr (_ ("%s: unknown command “%s”\n"), g_get_prgname (), argv[1]);
   print_usage ();

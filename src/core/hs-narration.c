@@ -209,6 +209,15 @@ describe_state (HsTrace *trace, const HsEvent *event)
       /* TRANSLATORS: appended to a sentence about a state the kernel showed */
       sentence = g_strdup_printf (_ ("%s (Seen in the kernel.)"), base);
     }
+  else if (event->source == HS_STATE_SOURCE_INFERRED &&
+           g_strcmp0 (hs_trace_get_network (trace), "capture") == 0)
+    {
+      g_autofree char *base = sentence;
+
+      /* TRANSLATORS: appended to a sentence about a state that a capture
+       * file does not contain but its segments imply */
+      sentence = g_strdup_printf (_ ("%s (Inferred from the captured segments.)"), base);
+    }
 
   return sentence;
 }

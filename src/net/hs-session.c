@@ -367,7 +367,10 @@ conn_set_key (HsSession *self, Conn *c)
 }
 
 static void
-capture_segment_cb (HsLiveCapture *capture, const HsPacket *packet, gint64 time_us, gpointer user_data)
+capture_segment_cb (HsLiveCapture *capture,
+                    const HsPacket *packet,
+                    gint64 time_us,
+                    gpointer user_data)
 {
   HsSession *self = HS_SESSION (user_data);
   const HsAddress *client;

@@ -207,6 +207,22 @@ hs_application_activate (GApplication *application)
   gtk_window_present (window);
 }
 
+/* `handshake lesson.pcapng`, or a capture opened from the file manager:
+ * the window opens its first file as File → Open does. */
+static void
+hs_application_open (GApplication *application, GFile **files, int n_files, const char *hint)
+{
+  GtkWindow *window;
+  g_autofree char *uri = NULL;
+
+  hs_application_activate (application);
+  window = gtk_application_get_active_window (GTK_APPLICATION (application));
+  if (window == NULL || n_files < 1)
+    return;
+  uri = g_file_get_uri (files[0]);
+  gtk_widget_activate_action (GTK_WIDGET (window), "capture.open-file", "s", uri);
+}
+
 static void
 hs_application_startup (GApplication *application)
 {
@@ -235,6 +251,7 @@ hs_application_class_init (HsApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   app_class->activate = hs_application_activate;
+  app_class->open = hs_application_open;
   app_class->startup = hs_application_startup;
   app_class->handle_local_options = hs_application_handle_local_options;
 }
@@ -258,5 +275,5 @@ HsApplication *
 hs_application_new (void)
 {
   return g_object_new (HS_TYPE_APPLICATION, "application-id", APP_ID, "flags",
-                       G_APPLICATION_DEFAULT_FLAGS, "resource-base-path", RESOURCE_PATH, NULL);
+                       G_APPLICATION_HANDLES_OPEN, "resource-base-path", RESOURCE_PATH, NULL);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "hs-canvas.h"
+#include "hs-capture.h"
 #include "hs-connection-list.h"
 #include "hs-lanes.h"
 #include "hs-playback.h"
@@ -98,6 +99,15 @@ struct _HsWindow
   GPtrArray *sentences; /* the narration of each event, made once */
   guint described;      /* events in the canvas's description */
   char *description;    /* and the description itself */
+
+  /* A capture file's connection, shown instead of the session's trace
+   * until the user goes back to the live network. */
+  HsCapture *capture;
+  HsTrace *capture_trace;
+  GListModel *capture_sockets; /* none: a file holds no sockets */
+  gint64 capture_first_us;
+  GtkFileChooserNative *open_dialog;
+  GtkWindow *capture_picker;
 };
 
 /* clang-format off */

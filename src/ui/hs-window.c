@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "hs-canvas.h"
+#include "hs-capture.h"
 #include "hs-diagram.h"
 #include "hs-labels.h"
 #include "hs-narration.h"
@@ -47,6 +48,8 @@ toast_error (HsWindow *self, const GError *error)
 {
   _hs_window_toast (self, error->message);
 }
+
+static void capture_leave (HsWindow *self);
 
 void
 _hs_window_update_actions (HsWindow *self)
@@ -170,6 +173,7 @@ listen_toggled_cb (HsWindow *self)
 
   if (active == hs_session_is_listening (self->session))
     return;
+  capture_leave (self);
 
   if (!active)
     {
@@ -211,6 +215,7 @@ client_connect_action (GtkWidget *widget, const char *action_name, GVariant *par
   else if (*host == '\0')
     host = "127.0.0.1";
 
+  capture_leave (self);
   /* Watching the lesson live is the point of pressing Connect. */
   hs_playback_go_live (self->playback);
   if (!hs_session_connect (self->session, host, port, &error))
@@ -245,6 +250,7 @@ send_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
                                                           : self->client_send_entry;
   g_autoptr (GError) error = NULL;
 
+  capture_leave (self);
   hs_playback_go_live (self->playback);
   if (!hs_session_send (self->session, side, gtk_editable_get_text (GTK_EDITABLE (entry)), &error))
     toast_error (self, error);
@@ -257,6 +263,7 @@ close_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   HsWindow *self = HS_WINDOW (widget);
   g_autoptr (GError) error = NULL;
 
+  capture_leave (self);
   hs_playback_go_live (self->playback);
   if (!hs_session_close (self->session, side_of_action (action_name), &error))
     toast_error (self, error);
@@ -269,6 +276,7 @@ abort_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   HsWindow *self = HS_WINDOW (widget);
   g_autoptr (GError) error = NULL;
 
+  capture_leave (self);
   hs_playback_go_live (self->playback);
   if (!hs_session_abort (self->session, side_of_action (action_name), &error))
     toast_error (self, error);
@@ -287,7 +295,7 @@ playback_action (GtkWidget *widget, const char *action_name, GVariant *parameter
     {
       /* A segment waiting on the wire is the next step of the lesson: the
        * clicker delivers it; otherwise it advances the playback. */
-      if (hs_session_get_n_held (self->session) > 0)
+      if (self->capture_trace == NULL && hs_session_get_n_held (self->session) > 0)
         {
           hs_playback_go_live (playback);
           hs_session_deliver (self->session, NULL);
@@ -520,9 +528,16 @@ export_response_cb (HsWindow *self, int response, GtkFileChooserNative *dialog)
 
       if (g_str_has_suffix (basename, ".jsonl"))
         {
-          g_autofree char *text = hs_trace_format_jsonl (hs_session_get_trace (self->session));
+          g_autofree char *text = hs_trace_format_jsonl (self->shown_trace);
 
           ok = g_file_set_contents (path, text, -1, &error);
+        }
+      else if (self->capture_trace != NULL)
+        {
+          g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _ ("This connection comes from a capture file: open that file in "
+                                  "Wireshark for its packets."));
+          ok = FALSE;
         }
       else if (hs_session_get_wire (self->session) == NULL)
         {
@@ -617,6 +632,7 @@ wire_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   g_autoptr (GError) error = NULL;
   gboolean ok = TRUE;
 
+  capture_leave (self);
   hs_playback_go_live (self->playback);
   if (g_str_equal (action_name, "wire.drop-next"))
     ok = hs_session_drop_next (self->session, &error);
@@ -638,7 +654,8 @@ segment_clicked_cb (HsWindow *self, guint index, guint button)
   g_autoptr (GError) error = NULL;
   gboolean ok;
 
-  if (!hs_session_has_wire (self->session) || index >= hs_trace_get_n_events (trace) ||
+  if (self->capture_trace != NULL || !hs_session_has_wire (self->session) ||
+      index >= hs_trace_get_n_events (trace) ||
       hs_trace_get_event (trace, index)->fate != HS_SEGMENT_FATE_HELD)
     return;
 
@@ -660,6 +677,7 @@ step_toggled_cb (HsWindow *self)
 
   if (hold == hs_session_get_hold (self->session) || !hs_session_has_wire (self->session))
     return;
+  capture_leave (self);
   if (!hs_session_set_hold (self->session, hold, &error))
     toast_error (self, error);
   _hs_window_update_actions (self);
@@ -696,6 +714,382 @@ network_selected_cb (HsWindow *self)
 
   g_settings_set_string (self->settings, "network", hs_network_kind_to_string (kind));
   _hs_window_set_session (self, session);
+}
+
+/* Capture files: File → Open, drag and drop, and the connection picker. The
+ * window shows one connection of the file in place of the session's trace,
+ * with the session kept running behind it; any live action brings the live
+ * trace back. */
+
+static void
+capture_update_actions (HsWindow *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "capture.close", self->capture_trace != NULL);
+}
+
+static void
+capture_close_picker (HsWindow *self)
+{
+  if (self->capture_picker != NULL)
+    gtk_window_destroy (self->capture_picker);
+  g_clear_weak_pointer (&self->capture_picker);
+}
+
+/* Drops the capture without touching the views (set_session() redraws them). */
+static void
+capture_forget (HsWindow *self)
+{
+  capture_close_picker (self);
+  g_clear_object (&self->capture_trace);
+  g_clear_object (&self->capture);
+  capture_update_actions (self);
+}
+
+/* A file holds no sockets: the table says so rather than show the kernel's,
+ * which have nothing to do with the capture. */
+static void
+capture_update_table (HsWindow *self)
+{
+  g_autofree char *source = NULL;
+
+  hs_socket_table_set_model (self->socket_table, self->capture_sockets);
+  gtk_label_set_label (self->sockets_heading, _ ("Sockets: none (a capture file)"));
+  source = g_strdup_printf (_ ("Showing %s, a capture file: there are no live sockets. The "
+                               "states on the diagram are inferred from the captured segments. "
+                               "Listen, Connect or Close goes back to the live network."),
+                            hs_capture_get_name (self->capture));
+  gtk_label_set_label (self->table_source_label, source);
+}
+
+static void
+capture_leave (HsWindow *self)
+{
+  if (self->capture_trace == NULL)
+    return;
+  _hs_window_set_session (self, self->session);
+}
+
+static void
+capture_dispose (HsWindow *self)
+{
+  if (self->open_dialog != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->open_dialog));
+  g_clear_object (&self->open_dialog);
+  capture_forget (self);
+  g_clear_object (&self->capture_sockets);
+}
+
+static void
+capture_show_stream (HsWindow *self, guint index)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HsTrace) trace = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *described = NULL;
+  const char *name;
+
+  if (self->capture == NULL)
+    return;
+
+  trace = hs_capture_build_trace (self->capture, index, &error);
+  if (trace == NULL)
+    {
+      toast_error (self, error);
+      return;
+    }
+  capture_close_picker (self);
+  g_set_object (&self->capture_trace, trace);
+  if (self->capture_sockets == NULL)
+    self->capture_sockets = G_LIST_MODEL (g_list_store_new (HS_TYPE_SOCKET_ITEM));
+  /* The canvas gets a new playback for the new trace; the narration, the
+   * scrubber and the replayed table follow it. */
+  _hs_window_show_trace (self, trace);
+
+  /* A file holds no sockets: the table says so rather than show the
+   * kernel's, which have nothing to do with the capture. */
+  name = hs_capture_get_name (self->capture);
+  capture_update_table (self);
+
+  described = hs_capture_connection_describe (hs_capture_get_connection (self->capture, index));
+  /* TRANSLATORS: the window's subtitle while a capture file is shown: the
+   * file's name, the connection's number (as tshark's tcp.stream) and the
+   * connection */
+  title = g_strdup_printf (_ ("%s · connection %u · %s"), name, index, described);
+  gtk_window_set_title (GTK_WINDOW (self), title);
+
+  gtk_label_set_label (self->narration_label,
+                       _ ("A captured connection: press Play, or → to follow it segment by "
+                          "segment."));
+  hs_playback_go_to_start (self->playback);
+  update_narration (self);
+  capture_update_actions (self);
+}
+
+static void
+capture_picker_activate_cb (HsWindow *self, guint position)
+{
+  capture_show_stream (self, position);
+}
+
+static void
+capture_picker_setup_cb (GtkSignalListItemFactory *factory, GtkListItem *item)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *title = gtk_label_new (NULL);
+  GtkWidget *subtitle = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (title), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
+  gtk_widget_add_css_class (subtitle, "dim-label");
+  gtk_widget_add_css_class (subtitle, "caption");
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+  gtk_widget_set_margin_start (box, 6);
+  gtk_widget_set_margin_end (box, 6);
+  gtk_box_append (GTK_BOX (box), title);
+  gtk_box_append (GTK_BOX (box), subtitle);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+capture_picker_bind_cb (HsWindow *self, GtkListItem *item)
+{
+  guint index = gtk_list_item_get_position (item);
+  GtkWidget *box = gtk_list_item_get_child (item);
+  const HsCaptureConnection *c;
+  g_autofree char *described = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *subtitle = NULL;
+
+  if (self->capture == NULL || index >= hs_capture_get_n_connections (self->capture))
+    return;
+  c = hs_capture_get_connection (self->capture, index);
+  described = hs_capture_connection_describe (c);
+  title = g_strdup_printf ("%u · %s", index, described);
+  /* TRANSLATORS: under a connection in the picker: when it starts in the
+   * capture, and how many bytes of data it carries. Not G_GUINT64_FORMAT:
+   * xgettext cannot see through the macro. */
+  subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Starts at %.3f s · %lu byte of data",
+                                           "Starts at %.3f s · %lu bytes of data",
+                                           (gulong) MIN (c->bytes, G_MAXULONG)),
+                              (double) (c->start_us - self->capture_first_us) / G_USEC_PER_SEC,
+                              (gulong) c->bytes);
+  gtk_label_set_label (GTK_LABEL (gtk_widget_get_first_child (box)), title);
+  gtk_label_set_label (GTK_LABEL (gtk_widget_get_last_child (box)), subtitle);
+}
+
+/* Several connections: the user picks one, as in Wireshark's Conversations.
+ * A list view makes rows only for what is visible: a capture may hold tens
+ * of thousands of connections. */
+static void
+capture_show_picker (HsWindow *self)
+{
+  HsCapture *capture = self->capture;
+  guint n = hs_capture_get_n_connections (capture);
+  g_autoptr (GtkStringList) numbers = gtk_string_list_new (NULL);
+  GtkListItemFactory *factory;
+  GtkWidget *dialog;
+  GtkWidget *scroller;
+  GtkWidget *list;
+  g_autofree char *body = NULL;
+
+  capture_close_picker (self);
+
+  self->capture_first_us = G_MAXINT64;
+  for (guint i = 0; i < n; i++)
+    {
+      char number[16];
+
+      g_snprintf (number, sizeof number, "%u", i);
+      gtk_string_list_append (numbers, number);
+      self->capture_first_us =
+          MIN (self->capture_first_us, hs_capture_get_connection (capture, i)->start_us);
+    }
+
+  body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "%s holds %u TCP connection. Which one should Handshake "
+                                       "show?",
+                                       "%s holds %u TCP connections. Which one should Handshake "
+                                       "show?",
+                                       n),
+                          hs_capture_get_name (capture), n);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _ ("Choose a Connection"), body);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"));
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (capture_picker_setup_cb), NULL);
+  g_signal_connect_object (factory, "bind", G_CALLBACK (capture_picker_bind_cb), self,
+                           G_CONNECT_SWAPPED);
+  list = gtk_list_view_new (GTK_SELECTION_MODEL (
+                                gtk_no_selection_new (G_LIST_MODEL (g_steal_pointer (&numbers)))),
+                            factory);
+  gtk_list_view_set_single_click_activate (GTK_LIST_VIEW (list), TRUE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  g_signal_connect_object (list, "activate", G_CALLBACK (capture_picker_activate_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroller), 400);
+  /* Wide enough for two IPv4 addresses and ports on one line. */
+  gtk_widget_set_size_request (scroller, 560, -1);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), list);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), scroller);
+
+  g_set_weak_pointer (&self->capture_picker, GTK_WINDOW (dialog));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+capture_open_file (HsWindow *self, GFile *file)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HsCapture) capture = NULL;
+  g_autofree char *path = g_file_get_path (file);
+  const GError *warning;
+
+  if (path != NULL)
+    capture = hs_capture_load_file (path, &error);
+  else
+    {
+      /* Not a local file (dropped from a browser, say): read it whole. */
+      g_autoptr (GBytes) bytes = g_file_load_bytes (file, NULL, NULL, &error);
+      g_autofree char *name = g_file_get_basename (file);
+
+      if (bytes != NULL)
+        capture = hs_capture_load_bytes (bytes, name != NULL ? name : "capture", &error);
+    }
+  if (capture == NULL)
+    {
+      toast_error (self, error);
+      return;
+    }
+
+  warning = hs_capture_get_warning (capture);
+  if (warning != NULL)
+    _hs_window_toast (self, warning->message);
+
+  /* The old capture (if any) stays on screen until a connection is chosen. */
+  g_set_object (&self->capture, capture);
+  if (hs_capture_get_n_connections (capture) == 1)
+    capture_show_stream (self, 0);
+  else
+    capture_show_picker (self);
+}
+
+static void
+capture_open_response_cb (HsWindow *self, int response, GtkFileChooserNative *dialog)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      if (file != NULL)
+        capture_open_file (self, file);
+    }
+
+  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (dialog));
+  g_clear_object (&self->open_dialog);
+}
+
+static void
+capture_open_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  HsWindow *self = HS_WINDOW (widget);
+  GtkFileFilter *filter;
+
+  if (self->open_dialog != NULL)
+    return;
+
+  self->open_dialog =
+      gtk_file_chooser_native_new (_ ("Open a Capture"), GTK_WINDOW (self),
+                                   GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Open"), _ ("_Cancel"));
+
+  filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _ ("Packet captures (pcap, pcapng)"));
+  gtk_file_filter_add_suffix (filter, "pcap");
+  gtk_file_filter_add_suffix (filter, "pcapng");
+  gtk_file_filter_add_suffix (filter, "cap");
+  gtk_file_filter_add_mime_type (filter, "application/vnd.tcpdump.pcap");
+  gtk_file_filter_add_mime_type (filter, "application/x-pcapng");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->open_dialog), filter);
+  g_object_unref (filter);
+
+  filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _ ("All files"));
+  gtk_file_filter_add_pattern (filter, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->open_dialog), filter);
+  g_object_unref (filter);
+
+  g_signal_connect_object (self->open_dialog, "response", G_CALLBACK (capture_open_response_cb),
+                           self, G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->open_dialog));
+}
+
+/* capture.open-file (a path): what the dialog and a drop do, for scripts
+ * and tests. */
+static void
+capture_open_file_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  g_autoptr (GFile) file = g_file_new_for_commandline_arg (g_variant_get_string (parameter, NULL));
+
+  capture_open_file (HS_WINDOW (widget), file);
+}
+
+/* capture.show-stream (a connection number): what the picker does. */
+static void
+capture_show_stream_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  capture_show_stream (HS_WINDOW (widget), g_variant_get_uint32 (parameter));
+}
+
+static void
+capture_close_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  capture_leave (HS_WINDOW (widget));
+}
+
+static gboolean
+capture_drop_cb (HsWindow *self, const GValue *value, double x, double y)
+{
+  GSList *files;
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+
+  files = gdk_file_list_get_files (g_value_get_boxed (value));
+  if (files == NULL)
+    return FALSE;
+  /* One lesson at a time: the first file dropped. */
+  capture_open_file (self, files->data);
+  g_slist_free (files);
+  return TRUE;
+}
+
+static void
+capture_class_init (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "capture.open", NULL, capture_open_action);
+  gtk_widget_class_install_action (widget_class, "capture.open-file", "s",
+                                   capture_open_file_action);
+  gtk_widget_class_install_action (widget_class, "capture.show-stream", "u",
+                                   capture_show_stream_action);
+  gtk_widget_class_install_action (widget_class, "capture.close", NULL, capture_close_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "capture.open",
+                                       NULL);
+}
+
+static void
+capture_init (HsWindow *self)
+{
+  GtkDropTarget *target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+
+  g_signal_connect_object (target, "drop", G_CALLBACK (capture_drop_cb), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
+  capture_update_actions (self);
 }
 
 static void
@@ -749,6 +1143,7 @@ hs_window_dispose (GObject *object)
   g_clear_object (&self->export_dialog);
   g_clear_handle_id (&self->update_actions_id, g_source_remove);
   _hs_window_class_dispose (self);
+  capture_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), HS_TYPE_WINDOW);
   g_clear_object (&self->replay_model);
   g_clear_pointer (&self->sentences, g_ptr_array_unref);
@@ -847,6 +1242,8 @@ hs_window_class_init (HsWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_period, 0, "view.blank", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "diagram.export",
                                        NULL);
+
+  capture_class_init (widget_class);
 
   gtk_widget_class_install_action (widget_class, "server.listen", NULL, server_listen_action);
   gtk_widget_class_install_action (widget_class, "client.connect", NULL, client_connect_action);
@@ -973,7 +1370,8 @@ static void
 update_replay_table (HsWindow *self, gboolean replay)
 {
   GListModel *model = replay ? hs_replay_model_get_sockets (self->replay_model)
-                             : hs_session_get_sockets (self->session);
+                      : self->capture_trace != NULL ? self->capture_sockets
+                                                    : hs_session_get_sockets (self->session);
   guint shown = hs_playback_get_n_visible (self->playback);
 
   hs_replay_model_set_active (self->replay_model, replay);
@@ -983,7 +1381,10 @@ update_replay_table (HsWindow *self, gboolean replay)
 
   if (!replay)
     {
-      update_table_source (self);
+      if (self->capture_trace != NULL)
+        capture_update_table (self);
+      else
+        update_table_source (self);
       return;
     }
 
@@ -1143,6 +1544,7 @@ _hs_window_set_session (HsWindow *self, HsSession *session)
     g_binding_unbind (self->show_all_binding);
   self->show_all_binding = NULL;
 
+  capture_forget (self);
   g_set_object (&self->session, session);
 
   hs_socket_table_set_model (self->socket_table, hs_session_get_sockets (session));
@@ -1267,6 +1669,7 @@ hs_window_init (HsWindow *self)
   gtk_toggle_button_set_active (self->auto_button, TRUE);
 
   setup_time_travel (self);
+  capture_init (self);
 
   /* For tests that pick a network as a user does. */
   g_object_set_data (G_OBJECT (self), "hs-network-dropdown", self->network_dropdown);
