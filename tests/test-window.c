@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 
 #include "hs-canvas.h"
 #include "hs-diagram.h"
@@ -504,6 +505,130 @@ test_time_travel (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Collects the text of every <text> element of an SVG. */
+static void
+svg_text_cb (GMarkupParseContext *context,
+             const char *text,
+             gsize text_len,
+             gpointer user_data,
+             GError **error)
+{
+  const GSList *stack = g_markup_parse_context_get_element_stack (context);
+
+  for (; stack != NULL; stack = stack->next)
+    if (g_strcmp0 (stack->data, "text") == 0 || g_strcmp0 (stack->data, "tspan") == 0)
+      {
+        g_string_append_len (user_data, text, text_len);
+        g_string_append_c (user_data, ' ');
+        return;
+      }
+}
+
+/* File → Export writes files that parse: SVG as XML with the labels as
+ * text, PDF whose text pdftotext reads, PNG at the width asked for, the
+ * trace as JSON Lines; a pcap is refused with words on the simulated
+ * network, which captures no packets. */
+static void
+test_export (void)
+{
+  g_autoptr (GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("handshake-export-XXXXXX", &error);
+  g_autofree char *written = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *svg_path = NULL;
+  g_autofree char *pdf_path = NULL;
+  g_autofree char *png_path = NULL;
+  g_autofree char *jsonl_path = NULL;
+  g_autofree char *pcap_path = NULL;
+  g_autoptr (GString) svg_text = g_string_new (NULL);
+  GMarkupParser parser = { NULL, NULL, svg_text_cb, NULL, NULL };
+  g_autoptr (GMarkupParseContext) context = NULL;
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+  g_autofree char *pdftotext = NULL;
+  HsWindow *window;
+  HsSession *session;
+
+  g_assert_no_error (error);
+  g_settings_set_string (settings, "network", "sim");
+  g_settings_set_string (settings, "label-style", "symbolic");
+  window = hs_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  session = hs_window_get_session (window);
+  g_assert_cmpint (hs_session_get_network (session), ==, HS_NETWORK_SIM);
+
+  activate (window, "server.listen");
+  activate (window, "client.connect");
+  wait_settled (window);
+
+  /* No ending: SVG, and the name gets ".svg". */
+  svg_path = g_build_filename (dir, "lesson", NULL);
+  g_assert_true (hs_window_export (window, svg_path, &written, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_suffix (written, "lesson.svg"));
+  g_assert_true (g_file_get_contents (written, &contents, NULL, &error));
+  context = g_markup_parse_context_new (&parser, 0, svg_text, NULL);
+  g_assert_true (g_markup_parse_context_parse (context, contents, -1, &error));
+  g_assert_true (g_markup_parse_context_end_parse (context, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (svg_text->str, "SYN"));
+  g_assert_nonnull (strstr (svg_text->str, "seq=x"));
+  g_assert_nonnull (strstr (svg_text->str, "ESTABLISHED"));
+  g_clear_pointer (&written, g_free);
+
+  pdf_path = g_build_filename (dir, "lesson.pdf", NULL);
+  g_assert_true (hs_window_export (window, pdf_path, NULL, &error));
+  g_assert_no_error (error);
+  pdftotext = g_find_program_in_path ("pdftotext");
+  if (pdftotext != NULL)
+    {
+      const char *argv[] = { "pdftotext", pdf_path, "-", NULL };
+      g_autofree char *out = NULL;
+      int status;
+
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                   &out, NULL, &status, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (status, ==, 0);
+      g_assert_nonnull (strstr (out, "SYN"));
+      g_assert_nonnull (strstr (out, "ESTABLISHED"));
+    }
+  else
+    g_test_message ("pdftotext (poppler-utils) is missing: the PDF's text is not checked");
+
+  png_path = g_build_filename (dir, "lesson.png", NULL);
+  g_assert_true (hs_window_export (window, png_path, NULL, &error));
+  g_assert_no_error (error);
+  pixbuf = gdk_pixbuf_new_from_file (png_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, 1920);
+  g_assert_cmpint (gdk_pixbuf_get_height (pixbuf), >, 100);
+
+  jsonl_path = g_build_filename (dir, "lesson.jsonl", NULL);
+  g_assert_true (hs_window_export (window, jsonl_path, NULL, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (jsonl_path, &contents, NULL, &error));
+  g_assert_nonnull (strstr (contents, "\"network\":\"sim\""));
+  g_assert_nonnull (strstr (contents, "SYN"));
+
+  pcap_path = g_build_filename (dir, "lesson.pcap", NULL);
+  g_assert_false (hs_window_export (window, pcap_path, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_assert_false (g_file_test (pcap_path, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  for (const char *const *p =
+           (const char *const[]){ "lesson.svg", "lesson.pdf", "lesson.png", "lesson.jsonl", NULL };
+       *p != NULL; p++)
+    {
+      g_autofree char *path = g_build_filename (dir, *p, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -520,6 +645,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/window/presentation", test_presentation);
   g_test_add_func ("/ui/window/network-and-wire", test_network_and_wire);
   g_test_add_func ("/ui/window/time-travel", test_time_travel);
+  g_test_add_func ("/ui/window/export", test_export);
 
   return g_test_run ();
 }

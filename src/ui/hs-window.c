@@ -500,93 +500,101 @@ blank_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   gtk_widget_set_visible (self->blank, !gtk_widget_get_visible (self->blank));
 }
 
+/* Writes what the canvas shows to @path, the format chosen by its ending:
+ * .jsonl (the trace), .pcap (the lab's packets), .pdf, .png, else SVG
+ * (".svg" is added when the name has no known ending). */
+gboolean
+hs_window_export (HsWindow *self, const char *path, char **written, GError **error)
+{
+  g_autofree char *lower = g_ascii_strdown (path, -1);
+  g_autofree char *target = NULL;
+  const char *format = "svg";
+  HsDiagramPalette palette;
+
+  g_return_val_if_fail (HS_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (g_str_has_suffix (lower, ".jsonl"))
+    {
+      g_autofree char *text = hs_trace_format_jsonl (self->shown_trace);
+
+      if (!g_file_set_contents (path, text, -1, error))
+        return FALSE;
+      target = g_strdup (path);
+    }
+  else if (g_str_has_suffix (lower, ".pcap"))
+    {
+      if (self->capture_trace != NULL)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _ ("This connection comes from a capture file: open that file in "
+                                  "Wireshark for its packets."));
+          return FALSE;
+        }
+      if (hs_session_get_wire (self->session) == NULL)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _ ("Only the lab network captures packets: a pcap file needs the "
+                                  "lab."));
+          return FALSE;
+        }
+      if (!hs_pcap_write (hs_session_get_wire (self->session), path, NULL, error))
+        return FALSE;
+      target = g_strdup (path);
+    }
+  else
+    {
+      if (g_str_has_suffix (lower, ".pdf"))
+        format = "pdf";
+      else if (g_str_has_suffix (lower, ".png"))
+        format = "png";
+      target = g_str_has_suffix (lower, ".svg") || g_strcmp0 (format, "svg") != 0
+                   ? g_strdup (path)
+                   : g_strconcat (path, ".svg", NULL);
+
+      /* Slides are light: "follow the system" exports the light palette. */
+      palette = hs_canvas_get_palette (self->canvas);
+      if (palette == HS_DIAGRAM_PALETTE_SYSTEM)
+        palette = HS_DIAGRAM_PALETTE_LIGHT;
+      if (!hs_diagram_export (self->shown_trace, hs_canvas_get_label_style (self->canvas), palette,
+                              hs_canvas_get_font_scale (self->canvas), format, target, 1920, error))
+        return FALSE;
+    }
+
+  if (written != NULL)
+    *written = g_steal_pointer (&target);
+  return TRUE;
+}
+
 static void
 export_response_cb (HsWindow *self, int response, GtkFileChooserNative *dialog)
 {
   g_autoptr (GFile) file = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *basename = NULL;
-  const char *format = "svg";
+  g_autofree char *written = NULL;
 
-  if (response != GTK_RESPONSE_ACCEPT)
-    goto out;
-
-  file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-  path = g_file_get_path (file);
-  if (path == NULL)
+  if (response == GTK_RESPONSE_ACCEPT)
     {
-      _hs_window_toast (self, _ ("Only files on this computer can be written."));
-      goto out;
-    }
-
-  /* The file name says the format; without a known ending, SVG. */
-  basename = g_ascii_strdown (g_file_peek_path (file), -1);
-  if (g_str_has_suffix (basename, ".jsonl") || g_str_has_suffix (basename, ".pcap"))
-    {
-      gboolean ok;
-
-      if (g_str_has_suffix (basename, ".jsonl"))
-        {
-          g_autofree char *text = hs_trace_format_jsonl (self->shown_trace);
-
-          ok = g_file_set_contents (path, text, -1, &error);
-        }
-      else if (self->capture_trace != NULL)
-        {
-          g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                               _ ("This connection comes from a capture file: open that file in "
-                                  "Wireshark for its packets."));
-          ok = FALSE;
-        }
-      else if (hs_session_get_wire (self->session) == NULL)
-        {
-          g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                               _ ("Only the lab network captures packets: a pcap file needs the "
-                                  "lab."));
-          ok = FALSE;
-        }
-      else
-        ok = hs_pcap_write (hs_session_get_wire (self->session), path, NULL, &error);
-
-      if (!ok)
+      file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      path = g_file_get_path (file);
+      if (path == NULL)
+        _hs_window_toast (self, _ ("Only files on this computer can be written."));
+      else if (!hs_window_export (self, path, &written, &error))
         toast_error (self, error);
       else
         {
-          g_autofree char *display = g_filename_display_basename (path);
-          g_autofree char *message = g_strdup_printf (_ ("Trace exported to %s"), display);
+          g_autofree char *lower = g_ascii_strdown (written, -1);
+          g_autofree char *display = g_filename_display_basename (written);
+          g_autofree char *message =
+              g_str_has_suffix (lower, ".jsonl") || g_str_has_suffix (lower, ".pcap")
+                  ? g_strdup_printf (_ ("Trace exported to %s"), display)
+                  : g_strdup_printf (_ ("Diagram exported to %s"), display);
 
           _hs_window_toast (self, message);
         }
-      goto out;
-    }
-  if (g_str_has_suffix (basename, ".pdf"))
-    format = "pdf";
-  else if (g_str_has_suffix (basename, ".png"))
-    format = "png";
-  else if (!g_str_has_suffix (basename, ".svg"))
-    {
-      char *with_ending = g_strconcat (path, ".svg", NULL);
-
-      g_free (path);
-      path = with_ending;
     }
 
-  if (!hs_diagram_export (self->shown_trace, hs_canvas_get_label_style (self->canvas),
-                          hs_canvas_get_palette (self->canvas) == HS_DIAGRAM_PALETTE_SYSTEM
-                              ? HS_DIAGRAM_PALETTE_LIGHT
-                              : hs_canvas_get_palette (self->canvas),
-                          hs_canvas_get_font_scale (self->canvas), format, path, 1920, &error))
-    toast_error (self, error);
-  else
-    {
-      g_autofree char *display = g_filename_display_basename (path);
-      g_autofree char *message = g_strdup_printf (_ ("Diagram exported to %s"), display);
-
-      _hs_window_toast (self, message);
-    }
-
-out:
   gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (dialog));
   g_clear_object (&self->export_dialog);
 }

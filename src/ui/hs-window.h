@@ -28,6 +28,13 @@ HsSession    *hs_window_get_session  (HsWindow *self);
 GtkWidget    *hs_window_get_canvas   (HsWindow *self);
 /* The narration shown now, for tests. */
 const char   *hs_window_get_narration (HsWindow *self);
+/* Writes what the canvas shows to @path (File → Export): the format is
+ * chosen by the ending (.svg, .pdf, .png, .jsonl, .pcap; SVG otherwise, with
+ * ".svg" added). @written, when not NULL, gets the path written. */
+gboolean      hs_window_export       (HsWindow    *self,
+                                      const char  *path,
+                                      char       **written,
+                                      GError     **error);
 /* The time-travel scrubber (an HsTimeline) and the socket table (an
  * HsSocketTable), for tests. */
 GtkWidget *hs_window_get_timeline (HsWindow *self);
