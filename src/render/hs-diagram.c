@@ -335,12 +335,19 @@ set_text (Ctx *c, FontKind kind, const char *text, double max_width, double *wid
   if (max_width > 0 && w > max_width)
     {
       g_autoptr (PangoFontDescription) smaller = pango_font_description_copy (c->fonts[kind]);
-      double factor = MAX (0.6, max_width / w);
+      double factor = 1.0;
 
-      pango_font_description_set_absolute_size (smaller, font_specs[kind].size *
-                                                             c->font_scale[kind] * factor *
-                                                             PANGO_SCALE);
-      measure_text (c->text, smaller, text, &w, &h);
+      /* Text does not shrink exactly in proportion (hinting, rounding of
+       * glyph advances): shrink again, a little further, while it is still
+       * too wide, before cutting it. */
+      for (guint attempt = 0; attempt < 4 && w > max_width && factor > 0.6; attempt++)
+        {
+          factor = MAX (0.6, factor * max_width / w * 0.98);
+          pango_font_description_set_absolute_size (smaller, font_specs[kind].size *
+                                                                 c->font_scale[kind] * factor *
+                                                                 PANGO_SCALE);
+          measure_text (c->text, smaller, text, &w, &h);
+        }
       if (w > max_width)
         {
           PangoRectangle logical;
@@ -1007,7 +1014,12 @@ draw_countdown_label (Ctx *c, const HsDiagramCountdown *countdown)
     text = g_strdup_printf (_ ("2 × MSL: %u s left"),
                             (guint) ((left_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC));
 
-  set_text (c, FONT_DETAIL, text, max_width, &w, &h);
+  /* The words stay inside the view, on the lifeline's outer side. */
+  if (countdown->side == HS_SIDE_CLIENT)
+    max_width = MIN (max_width, countdown->x - 14 * c->s - 2 * pad);
+  else
+    max_width = MIN (max_width, c->view->width - countdown->x - 14 * c->s - 2 * pad);
+  set_text (c, FONT_DETAIL, text, MAX (max_width, 20 * c->s), &w, &h);
   w += 2 * pad;
   if (countdown->side == HS_SIDE_CLIENT)
     x = countdown->x - 10 * c->s - w;
