@@ -155,10 +155,58 @@ run_done_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   *out = g_object_ref (result);
 }
 
+/* Parses a command's options into the opt_ variables; FALSE, with the
+ * reason printed, on a usage error. */
+static gboolean
+parse_command (const char *parameter,
+               const char *description,
+               const GOptionEntry *entries,
+               int *argc,
+               char ***argv)
+{
+  g_autoptr (GOptionContext) context = g_option_context_new (parameter);
+  g_autoptr (GError) error = NULL;
+
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_description (context, description);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Checks --format against @formats (the first is the default) and reads
+ * --labels (relative by default) into @style; FALSE, with the reason
+ * printed, on a usage error. */
+static gboolean
+check_output_options (const char *const *formats, HsLabelStyle *style)
+{
+  if (opt_format == NULL)
+    opt_format = g_strdup (formats[0]);
+  if (!g_strv_contains (formats, opt_format))
+    {
+      g_autofree char *known = g_strjoinv (", ", (char **) formats);
+
+      g_printerr (_ ("%s: unknown format “%s”; use one of %s\n"), g_get_prgname (), opt_format,
+                  known);
+      return FALSE;
+    }
+  *style = HS_LABEL_STYLE_RELATIVE;
+  if (opt_labels != NULL && !hs_label_style_parse (opt_labels, style))
+    {
+      g_printerr (_ ("%s: unknown label style “%s”; use symbolic, relative or absolute\n"),
+                  g_get_prgname (), opt_labels);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static int
 command_run (int argc, char **argv)
 {
-  g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) steps = NULL;
   g_autoptr (HsSession) session = NULL;
@@ -169,41 +217,21 @@ command_run (int argc, char **argv)
   int status = EXIT_OK;
   guint sigint_id, sigterm_id;
 
-  context = g_option_context_new (_ ("FILE — run a scenario and print its trace"));
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  g_option_context_add_main_entries (context, run_entries, GETTEXT_PACKAGE);
-  g_option_context_set_description (
-      context, _ ("The scenario language is described in the README. Exit status: 0 when every "
-                  "step ran, 1 when a step failed or timed out, 2 for a usage or scenario error, "
-                  "3 when the network asked for is not available here."));
-
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-      return EXIT_USAGE;
-    }
+  if (!parse_command (_ ("FILE — run a scenario and print its trace"),
+                      _ ("The scenario language is described in the README. Exit status: 0 when "
+                         "every step ran, 1 when a step failed or timed out, 2 for a usage or "
+                         "scenario error, 3 when the network asked for is not available here."),
+                      run_entries, &argc, &argv))
+    return EXIT_USAGE;
   if (argc != 2)
     {
       g_printerr (_ ("%s: run needs exactly one scenario file\n"), g_get_prgname ());
       return EXIT_USAGE;
     }
-
-  if (opt_format == NULL)
-    opt_format = g_strdup ("table");
-  if (!g_strv_contains ((const char *const[]){ "table", "jsonl", "svg", "pdf", "png", "pcap",
-                                               NULL },
-                        opt_format))
-    {
-      g_printerr (_ ("%s: unknown format “%s”; use table, jsonl, svg, pdf, png or pcap\n"),
-                  g_get_prgname (), opt_format);
-      return EXIT_USAGE;
-    }
-  if (opt_labels != NULL && !hs_label_style_parse (opt_labels, &style))
-    {
-      g_printerr (_ ("%s: unknown label style “%s”; use symbolic, relative or absolute\n"),
-                  g_get_prgname (), opt_labels);
-      return EXIT_USAGE;
-    }
+  if (!check_output_options ((const char *const[]){ "table", "jsonl", "svg", "pdf", "png", "pcap",
+                                                    NULL },
+                             &style))
+    return EXIT_USAGE;
   if (opt_network != NULL && !hs_network_kind_parse (opt_network, NULL))
     {
       g_printerr (_ ("%s: unknown network “%s”; use host, lab or sim\n"), g_get_prgname (),
@@ -490,7 +518,6 @@ parse_serve_address (const char *text, char **address, guint16 *port)
 static int
 command_serve (int argc, char **argv)
 {
-  g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (HsSession) session = NULL;
   g_autoptr (GMainLoop) loop = NULL;
@@ -501,41 +528,21 @@ command_serve (int argc, char **argv)
   guint sigint_id, sigterm_id;
   gboolean ok;
 
-  context = g_option_context_new (_ ("[ADDRESS:]PORT — serve a class and print its trace"));
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  g_option_context_add_main_entries (context, serve_entries, GETTEXT_PACKAGE);
-  g_option_context_set_description (
-      context, _ ("Listens on 127.0.0.1 unless an address is given (0.0.0.0 or :: lets other "
-                  "computers connect), accepts any TCP client and writes every event as it "
-                  "happens, until Ctrl-C or SIGTERM. Exit status: 0 after a signal, 1 when "
-                  "the server cannot listen, 2 for a usage error."));
-
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-      return EXIT_USAGE;
-    }
+  if (!parse_command (_ ("[ADDRESS:]PORT — serve a class and print its trace"),
+                      _ ("Listens on 127.0.0.1 unless an address is given (0.0.0.0 or :: lets "
+                         "other computers connect), accepts any TCP client and writes every event "
+                         "as it happens, until Ctrl-C or SIGTERM. Exit status: 0 after a signal, 1 "
+                         "when the server cannot listen, 2 for a usage error."),
+                      serve_entries, &argc, &argv))
+    return EXIT_USAGE;
   if (argc != 2 || !parse_serve_address (argv[1], &address, &port))
     {
       g_printerr (_ ("%s: serve needs one [ADDRESS:]PORT, such as 5005 or 0.0.0.0:5005\n"),
                   g_get_prgname ());
       return EXIT_USAGE;
     }
-  if (opt_format == NULL)
-    opt_format = g_strdup ("table");
-  if (!g_strv_contains ((const char *const[]){ "table", "jsonl", NULL }, opt_format))
-    {
-      g_printerr (_ ("%s: serve writes table or jsonl, not “%s”\n"), g_get_prgname (), opt_format);
-      return EXIT_USAGE;
-    }
-  if (opt_labels != NULL && !hs_label_style_parse (opt_labels, &serve.style))
-    {
-      g_printerr (_ ("%s: unknown label style “%s”; use symbolic, relative or absolute\n"),
-                  g_get_prgname (), opt_labels);
-      return EXIT_USAGE;
-    }
-  if (opt_labels == NULL)
-    serve.style = HS_LABEL_STYLE_RELATIVE;
+  if (!check_output_options ((const char *const[]){ "table", "jsonl", NULL }, &serve.style))
+    return EXIT_USAGE;
   if (opt_max_connections < 1 || opt_max_connections > G_MAXUINT16)
     {
       g_printerr (_ ("%s: the connection limit must be between 1 and 65535\n"), g_get_prgname ());
@@ -701,7 +708,6 @@ format_connections (HsCapture *capture)
 static int
 command_open (int argc, char **argv)
 {
-  g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (HsCapture) capture = NULL;
   g_autoptr (HsTrace) trace = NULL;
@@ -710,42 +716,23 @@ command_open (int argc, char **argv)
   guint n_connections;
   guint stream;
 
-  context = g_option_context_new (_ ("CAPTURE — show a TCP connection of a pcap or pcapng file"));
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  g_option_context_add_main_entries (context, open_entries, GETTEXT_PACKAGE);
-  g_option_context_set_description (
-      context, _ ("Reads the capture with libpcap and prints the chosen connection's trace as run "
-                  "does, with the states of both ends inferred from the segments. Without "
-                  "--stream and with several connections, the list goes to standard error and "
-                  "the first connection is shown. Exit status: 0 when the whole file was read, 1 "
-                  "when it could not be read or only in part (what could be read is still "
-                  "printed), 2 for a usage error."));
-
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-      return EXIT_USAGE;
-    }
+  if (!parse_command (_ ("CAPTURE — show a TCP connection of a pcap or pcapng file"),
+                      _ ("Reads the capture with libpcap and prints the chosen connection's trace "
+                         "as run does, with the states of both ends inferred from the segments. "
+                         "Without --stream and with several connections, the list goes to "
+                         "standard error and the first connection is shown. Exit status: 0 when "
+                         "the whole file was read, 1 when it could not be read or only in part "
+                         "(what could be read is still printed), 2 for a usage error."),
+                      open_entries, &argc, &argv))
+    return EXIT_USAGE;
   if (argc != 2)
     {
       g_printerr (_ ("%s: open needs exactly one capture file\n"), g_get_prgname ());
       return EXIT_USAGE;
     }
-  if (opt_format == NULL)
-    opt_format = g_strdup ("table");
-  if (!g_strv_contains ((const char *const[]){ "table", "jsonl", "svg", "pdf", "png", NULL },
-                        opt_format))
-    {
-      g_printerr (_ ("%s: unknown format “%s”; use table, jsonl, svg, pdf or png\n"),
-                  g_get_prgname (), opt_format);
-      return EXIT_USAGE;
-    }
-  if (opt_labels != NULL && !hs_label_style_parse (opt_labels, &style))
-    {
-      g_printerr (_ ("%s: unknown label style “%s”; use symbolic, relative or absolute\n"),
-                  g_get_prgname (), opt_labels);
-      return EXIT_USAGE;
-    }
+  if (!check_output_options ((const char *const[]){ "table", "jsonl", "svg", "pdf", "png", NULL },
+                             &style))
+    return EXIT_USAGE;
   if (opt_stream < -1 || opt_stream > G_MAXUINT32 - 1)
     {
       g_printerr (_ ("%s: the stream number must be 0 or more\n"), g_get_prgname ());
