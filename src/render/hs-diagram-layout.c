@@ -678,47 +678,54 @@ hs_diagram_layout_get_height (HsDiagramLayout *self, guint n_items)
   return MAX (bottom, self->content_top) + 3 * self->gap;
 }
 
+/* The first index in [@from, @n) whose value is at or above @limit
+ * (above it, unless @inclusive), the values being sorted doubles every
+ * @stride bytes from @values: a binary search. */
+static guint
+search_sorted (const char *values,
+               gsize stride,
+               guint from,
+               guint n,
+               double limit,
+               gboolean inclusive)
+{
+  guint lo = from;
+  guint hi = n;
+
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      double value = *(const double *) (values + (gsize) mid * stride);
+
+      if (inclusive ? value < limit : value <= limit)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
 gboolean
 hs_diagram_layout_find_range (HsDiagramLayout *self, double y0, double y1, guint *first, guint *end)
 {
-  guint lo;
-  guint hi;
-  guint start;
+  guint n;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (first != NULL && end != NULL, FALSE);
 
+  n = self->max_bottom->len;
+  if (n == 0)
+    {
+      *first = *end = 0;
+      return FALSE;
+    }
   /* The first item whose running maximum bottom reaches y0: every item
-   * before it ends above the range. */
-  lo = 0;
-  hi = self->max_bottom->len;
-  while (lo < hi)
-    {
-      guint mid = lo + (hi - lo) / 2;
-
-      if (g_array_index (self->max_bottom, double, mid) < y0)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-  start = lo;
-
-  /* The first item from which every top lies below y1. */
-  lo = start;
-  hi = self->min_top->len;
-  while (lo < hi)
-    {
-      guint mid = lo + (hi - lo) / 2;
-
-      if (g_array_index (self->min_top, double, mid) <= y1)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-
-  *first = start;
-  *end = lo;
-  return start < lo;
+   * before it ends above the range. Then the first item from which every
+   * top lies below y1. */
+  *first = search_sorted (self->max_bottom->data, sizeof (double), 0, n, y0, TRUE);
+  *end =
+      search_sorted (self->min_top->data, sizeof (double), *first, self->min_top->len, y1, FALSE);
+  return *first < *end;
 }
 
 guint
@@ -753,41 +760,22 @@ hs_diagram_layout_find_countdowns (HsDiagramLayout *self,
                                    guint *first,
                                    guint *end)
 {
-  guint lo;
-  guint hi;
-  guint start;
+  guint n;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (first != NULL && end != NULL, FALSE);
 
+  n = self->countdowns->len;
+  if (n == 0)
+    {
+      *first = *end = 0;
+      return FALSE;
+    }
   /* Countdowns start in trace order, so their tops are sorted, and the
    * running maximum of their bottoms is sorted by construction. */
-  lo = 0;
-  hi = self->max_reach->len;
-  while (lo < hi)
-    {
-      guint mid = lo + (hi - lo) / 2;
-
-      if (g_array_index (self->max_reach, double, mid) < y0)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-  start = lo;
-
-  lo = start;
-  hi = self->countdowns->len;
-  while (lo < hi)
-    {
-      guint mid = lo + (hi - lo) / 2;
-
-      if (g_array_index (self->countdowns, HsDiagramCountdown, mid).top <= y1)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-
-  *first = start;
-  *end = lo;
-  return start < lo;
+  *first =
+      search_sorted (self->max_reach->data, sizeof (double), 0, self->max_reach->len, y0, TRUE);
+  *end = search_sorted (self->countdowns->data + G_STRUCT_OFFSET (HsDiagramCountdown, top),
+                        sizeof (HsDiagramCountdown), *first, n, y1, FALSE);
+  return *first < *end;
 }
