@@ -35,14 +35,14 @@ typedef struct
  * queues, which rarely move in a lesson, last: on a narrow panel they are the
  * ones that scroll out of view. */
 static const Column columns[] = {
-  { "owner", N_ ("Side"), FALSE, FALSE, 6 },
+  { "owner", N_ ("Side"), FALSE, FALSE, 7 },
   { "proto", N_ ("Proto"), FALSE, FALSE, 4 },
   { "local", N_ ("Local Address"), FALSE, TRUE, 15 },
   { "foreign", N_ ("Foreign Address"), FALSE, TRUE, 15 },
   { "state-name", N_ ("State"), FALSE, FALSE, 11 },
-  { "timer", N_ ("Timer"), FALSE, FALSE, 5 },
-  { "recv-q", N_ ("Recv-Q"), TRUE, FALSE, 3 },
-  { "send-q", N_ ("Send-Q"), TRUE, FALSE, 3 },
+  { "timer", N_ ("Timer"), FALSE, FALSE, 6 },
+  { "recv-q", N_ ("Recv-Q"), TRUE, FALSE, 5 },
+  { "send-q", N_ ("Send-Q"), TRUE, FALSE, 5 },
 };
 
 static void
@@ -134,7 +134,7 @@ view_realize_cb (GtkWidget *view, HsSocketTable *self)
   char_width = width / 10.0;
   for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
     gtk_column_view_column_set_fixed_width (self->view_columns[i],
-                                            (int) (columns[i].width_chars * char_width) + 24);
+                                            (int) (columns[i].width_chars * char_width) + 18);
 }
 
 static void

@@ -100,13 +100,14 @@ hs_text_cell_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
   layout = pango_layout_new (text_context (widget));
   pango_layout_set_text (layout, self->text, -1);
-  pango_layout_set_width (layout, width * PANGO_SCALE);
+  /* Without ellipsizing, a text wider than the cell is clipped, on one
+   * line: a width would make Pango wrap it, and the second line would push
+   * the first out of the cell's height. */
+  pango_layout_set_width (layout,
+                          self->ellipsize == PANGO_ELLIPSIZE_NONE ? -1 : width * PANGO_SCALE);
   pango_layout_set_ellipsize (layout, self->ellipsize);
   pango_layout_set_single_paragraph_mode (layout, TRUE);
   pango_layout_get_pixel_size (layout, &text_width, &text_height);
-  /* Without ellipsizing, a text wider than the cell is clipped. */
-  if (self->ellipsize == PANGO_ELLIPSIZE_NONE)
-    pango_layout_set_width (layout, -1);
   x = MAX (0, (width - text_width) * self->xalign);
   if (gtk_widget_get_direction (widget) == GTK_TEXT_DIR_RTL)
     x = MAX (0, (width - text_width) * (1.0 - self->xalign));
