@@ -2476,6 +2476,21 @@ hs_session_get_n_held (HsSession *self)
   return 0;
 }
 
+/* The end of every wire control: words when there was nothing to act on,
+ * else the session is busy again and says it changed. */
+static gboolean
+wire_acted (HsSession *self, gboolean done, const char *failure, GError **error)
+{
+  if (!done)
+    {
+      g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_NO_WIRE, failure);
+      return FALSE;
+    }
+  mark_busy (self);
+  g_signal_emit (self, signals[CHANGED], 0);
+  return TRUE;
+}
+
 gboolean
 hs_session_deliver (HsSession *self, GError **error)
 {
@@ -2492,15 +2507,8 @@ hs_session_deliver (HsSession *self, GError **error)
       sim_sync (self);
       delivered = hs_sim_deliver (self->sim);
     }
-  if (!delivered)
-    {
-      g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_NO_WIRE,
-                           _ ("No segment is held on the wire, so there is nothing to deliver."));
-      return FALSE;
-    }
-  mark_busy (self);
-  g_signal_emit (self, signals[CHANGED], 0);
-  return TRUE;
+  return wire_acted (self, delivered,
+                     _ ("No segment is held on the wire, so there is nothing to deliver."), error);
 }
 
 gboolean
@@ -2519,15 +2527,7 @@ hs_session_deliver_segment (HsSession *self, guint index, GError **error)
       sim_sync (self);
       delivered = hs_sim_deliver_segment (self->sim, index);
     }
-  if (!delivered)
-    {
-      g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_NO_WIRE,
-                           _ ("That segment is no longer on the wire."));
-      return FALSE;
-    }
-  mark_busy (self);
-  g_signal_emit (self, signals[CHANGED], 0);
-  return TRUE;
+  return wire_acted (self, delivered, _ ("That segment is no longer on the wire."), error);
 }
 
 gboolean
@@ -2546,15 +2546,7 @@ hs_session_drop_segment (HsSession *self, guint index, GError **error)
       sim_sync (self);
       dropped = hs_sim_drop_segment (self->sim, index);
     }
-  if (!dropped)
-    {
-      g_set_error_literal (error, HS_SESSION_ERROR, HS_SESSION_ERROR_NO_WIRE,
-                           _ ("That segment is no longer on the wire."));
-      return FALSE;
-    }
-  mark_busy (self);
-  g_signal_emit (self, signals[CHANGED], 0);
-  return TRUE;
+  return wire_acted (self, dropped, _ ("That segment is no longer on the wire."), error);
 }
 
 gboolean
