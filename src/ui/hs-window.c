@@ -1400,9 +1400,15 @@ update_replay_table (HsWindow *self, gboolean replay)
     /* TRANSLATORS: the socket table's heading while replaying the past */
     g_autofree char *heading = g_strdup_printf (_ ("Sockets at event %u (replay)"), shown);
     g_autofree char *source =
-        g_strdup_printf (_ ("Replayed from the trace: the sockets as they were after event %u, "
-                            "not the kernel's table now."),
-                         shown);
+        self->capture_trace != NULL
+            /* TRANSLATORS: under the socket table while stepping through a
+             * capture file: the file's name and the event */
+            ? g_strdup_printf (_ ("Replayed from %s, a capture file: both ends as they were "
+                                  "after event %u, inferred from the captured segments."),
+                               hs_capture_get_name (self->capture), shown)
+            : g_strdup_printf (_ ("Replayed from the trace: the sockets as they were after "
+                                  "event %u, not the kernel's table now."),
+                               shown);
 
     gtk_label_set_label (self->sockets_heading, heading);
     gtk_label_set_label (self->table_source_label, source);
