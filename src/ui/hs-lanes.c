@@ -18,6 +18,11 @@
 #define STATE_WIDTH   124.0
 #define GLYPH_GAP     6.0
 
+/* Past this many pictures (at most about 9 MB) the cache starts afresh: a
+ * long lesson's addresses come and go, while the lanes in view (about 70 on
+ * a 4K screen) and the kinds of flags and states stay well under it. */
+#define MAX_SPRITES 256
+
 struct _HsLanes
 {
   GtkWidget parent_instance;
@@ -40,6 +45,14 @@ struct _HsLanes
    * frame shapes only what is new. */
   GHashTable *layouts;
   PangoFontDescription *font;
+
+  /* Pictures of what lanes repeat (a segment's box and flags, a state's
+   * pill, a connection's number and address), drawn once at the screen's
+   * scale and then only copied: with a class arriving, the lanes in view
+   * change every frame, and drawing their rounded boxes and text each time
+   * took most of a frame with the software renderer. */
+  GHashTable *sprites;
+  int sprites_scale;
 };
 
 enum
@@ -237,6 +250,148 @@ show_cached (HsLanes *self, cairo_t *cr, const char *text, double x, double mid,
     *width = w;
 }
 
+/* A picture w × h (in widget pixels) with a margin of one pixel all round
+ * for the outline, cached under key. draw paints it at (0, 0). */
+typedef void (*SpriteDraw) (HsLanes *self, cairo_t *cr, gpointer data);
+
+static cairo_surface_t *
+cached_sprite (HsLanes *self, const char *key, double w, double h, SpriteDraw draw, gpointer data)
+{
+  cairo_surface_t *sprite = g_hash_table_lookup (self->sprites, key);
+  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  cairo_t *cr;
+
+  if (scale != self->sprites_scale || g_hash_table_size (self->sprites) >= MAX_SPRITES)
+    {
+      g_hash_table_remove_all (self->sprites);
+      self->sprites_scale = scale;
+      sprite = NULL;
+    }
+  if (sprite != NULL)
+    return sprite;
+
+  sprite = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) ceil ((w + 2) * scale),
+                                       (int) ceil ((h + 2) * scale));
+  cairo_surface_set_device_scale (sprite, scale, scale);
+  cr = cairo_create (sprite);
+  cairo_translate (cr, 1, 1);
+  draw (self, cr, data);
+  cairo_destroy (cr);
+  cairo_surface_flush (sprite);
+  g_hash_table_insert (self->sprites, g_strdup (key), sprite);
+  return sprite;
+}
+
+static void
+paint_sprite (cairo_t *cr, cairo_surface_t *sprite, double x, double y)
+{
+  /* Whole pixels, so the copy is as sharp as the drawing. */
+  cairo_set_source_surface (cr, sprite, round (x) - 1, round (y) - 1);
+  cairo_paint (cr);
+}
+
+typedef struct
+{
+  const char *text;
+  Rgb color;
+  gboolean captured;
+  gboolean dark;
+  double w, h;
+  const GdkRGBA *fg;
+} GlyphSprite;
+
+static void
+draw_glyph_sprite (HsLanes *self, cairo_t *cr, gpointer data)
+{
+  GlyphSprite *g = data;
+  double s = self->font_scale;
+
+  rounded_rect (cr, 0, 0, g->w, g->h, 4 * s);
+  /* Captured segments are solid; inferred ones only outlined, dashed,
+   * as the diagram draws them. */
+  if (g->captured)
+    {
+      set_rgb (cr, g->color, g->dark ? 0.35 : 0.22);
+      cairo_fill_preserve (cr);
+      set_rgb (cr, g->color, 1.0);
+    }
+  else
+    {
+      double dash[] = { 3 * s, 2 * s };
+
+      set_rgb (cr, g->color, 1.0);
+      cairo_set_dash (cr, dash, 2, 0);
+    }
+  cairo_set_line_width (cr, MAX (1.0, s));
+  cairo_stroke (cr);
+  cairo_set_dash (cr, NULL, 0, 0);
+
+  gdk_cairo_set_source_rgba (cr, g->fg);
+  show_cached (self, cr, g->text, 6 * s, g->h / 2, NULL);
+}
+
+typedef struct
+{
+  const char *name;
+  Rgb color;
+  gboolean dark;
+  double w, h;
+} PillSprite;
+
+static void
+draw_pill_sprite (HsLanes *self, cairo_t *cr, gpointer data)
+{
+  PillSprite *p = data;
+  double w;
+
+  set_rgb (cr, p->color, p->dark ? 0.28 : 0.16);
+  rounded_rect (cr, 0, 0, p->w, p->h, p->h / 2);
+  cairo_fill_preserve (cr);
+  set_rgb (cr, p->color, 1.0);
+  cairo_set_line_width (cr, 1.0);
+  cairo_stroke (cr);
+  show_cached (self, NULL, p->name, 0, 0, &w);
+  show_cached (self, cr, p->name, (p->w - w) / 2, p->h / 2, NULL);
+}
+
+typedef struct
+{
+  PangoLayout *layout;
+  const char *id_text;
+  const char *address;
+  double h;
+  const GdkRGBA *fg;
+} LabelSprite;
+
+/* The connection's number, right-aligned in its column, and the client's
+ * address. */
+static void
+draw_label_sprite (HsLanes *self, cairo_t *cr, gpointer data)
+{
+  LabelSprite *l = data;
+  PangoLayout *layout = l->layout;
+  double s = self->font_scale;
+  PangoRectangle ink, logical;
+  double mid = l->h / 2;
+
+  cairo_set_source_rgba (cr, l->fg->red, l->fg->green, l->fg->blue, 0.6);
+  pango_layout_set_width (layout, -1);
+  pango_layout_set_text (layout, l->id_text, -1);
+  pango_layout_get_pixel_extents (layout, &ink, &logical);
+  cairo_move_to (cr, ID_WIDTH * s - logical.width - 8 * s, mid - logical.height / 2.0);
+  pango_cairo_show_layout (cr, layout);
+
+  gdk_cairo_set_source_rgba (cr, l->fg);
+  pango_layout_set_width (layout, (int) ((ADDRESS_WIDTH - 8) * s * PANGO_SCALE));
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_MIDDLE);
+  pango_layout_set_text (layout, l->address, -1);
+  pango_layout_get_pixel_extents (layout, &ink, &logical);
+  cairo_move_to (cr, ID_WIDTH * s, mid - logical.height / 2.0);
+  pango_cairo_show_layout (cr, layout);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_NONE);
+  pango_layout_set_width (layout, -1);
+}
+
 static void
 draw_lane (HsLanes *self,
            cairo_t *cr,
@@ -266,12 +421,9 @@ draw_lane (HsLanes *self,
 
   if (selected)
     {
-      gdk_cairo_set_source_rgba (cr, fg);
-      cairo_save (cr);
       cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.14);
       cairo_rectangle (cr, 0, y, width, h);
       cairo_fill (cr);
-      cairo_restore (cr);
     }
   else if (hs_connection_row_get_id (row) % 2 == 0)
     {
@@ -281,49 +433,32 @@ draw_lane (HsLanes *self,
     }
 
   /* The connection's number and the client's address. */
-  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.6);
-  pango_layout_set_width (layout, -1);
-  pango_layout_set_text (layout, id_text, -1);
-  pango_layout_get_pixel_extents (layout, &ink, &logical);
-  cairo_move_to (cr, x + ID_WIDTH * s - logical.width - 8 * s, mid - logical.height / 2.0);
-  pango_cairo_show_layout (cr, layout);
-  x += ID_WIDTH * s;
-
   if (host == NULL || *host == '\0')
     address = g_strdup ("…");
   else if (strchr (host, ':') != NULL)
     address = g_strdup_printf ("[%s]:%u", host, hs_connection_row_get_port (row));
   else
     address = g_strdup_printf ("%s:%u", host, hs_connection_row_get_port (row));
-  gdk_cairo_set_source_rgba (cr, fg);
-  pango_layout_set_width (layout, (int) ((ADDRESS_WIDTH - 8) * s * PANGO_SCALE));
-  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_MIDDLE);
-  pango_layout_set_text (layout, address, -1);
-  pango_layout_get_pixel_extents (layout, &ink, &logical);
-  cairo_move_to (cr, x, mid - logical.height / 2.0);
-  pango_cairo_show_layout (cr, layout);
-  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_NONE);
-  pango_layout_set_width (layout, -1);
-  x += ADDRESS_WIDTH * s;
+  {
+    LabelSprite label = { layout, id_text, address, h, fg };
+    g_autofree char *key =
+        g_strdup_printf ("l|%s|%s|%g,%g,%g", id_text, address, fg->red, fg->green, fg->blue);
+
+    paint_sprite (cr,
+                  cached_sprite (self, key, (ID_WIDTH + ADDRESS_WIDTH) * s, h, draw_label_sprite,
+                                 &label),
+                  x, y);
+  }
+  x += (ID_WIDTH + ADDRESS_WIDTH) * s;
 
   /* The server's state: a pill with its name. */
   {
-    Rgb color = state_color (state, dark);
-    double pill_h = h - 8 * s;
+    PillSprite pill = { hs_connection_row_get_state_name (row), state_color (state, dark), dark,
+                        (STATE_WIDTH - 10) * s, h - 8 * s };
+    g_autofree char *key = g_strdup_printf ("s|%s|%d", pill.name, dark);
 
-    set_rgb (cr, color, dark ? 0.28 : 0.16);
-    rounded_rect (cr, x, mid - pill_h / 2, (STATE_WIDTH - 10) * s, pill_h, pill_h / 2);
-    cairo_fill_preserve (cr);
-    set_rgb (cr, color, 1.0);
-    cairo_set_line_width (cr, 1.0);
-    cairo_stroke (cr);
-    {
-      double w;
-
-      show_cached (self, NULL, hs_connection_row_get_state_name (row), 0, 0, &w);
-      show_cached (self, cr, hs_connection_row_get_state_name (row),
-                   x + ((STATE_WIDTH - 10) * s - w) / 2, mid, NULL);
-    }
+    paint_sprite (cr, cached_sprite (self, key, pill.w, pill.h, draw_pill_sprite, &pill), x,
+                  mid - pill.h / 2);
     x += STATE_WIDTH * s;
   }
 
@@ -370,29 +505,15 @@ draw_lane (HsLanes *self,
       if (x + w > right)
         break;
 
-      rounded_rect (cr, x, mid - box_h / 2, w, box_h, 4 * s);
-      /* Captured segments are solid; inferred ones only outlined, dashed,
-       * as the diagram draws them. */
-      if (event->provenance == HS_PROVENANCE_CAPTURED)
-        {
-          set_rgb (cr, color, dark ? 0.35 : 0.22);
-          cairo_fill_preserve (cr);
-          set_rgb (cr, color, 1.0);
-          cairo_set_dash (cr, NULL, 0, 0);
-        }
-      else
-        {
-          double dash[] = { 3 * s, 2 * s };
+      {
+        GlyphSprite glyph = { text,  color, event->provenance == HS_PROVENANCE_CAPTURED, dark, w,
+                              box_h, fg };
+        g_autofree char *key = g_strdup_printf ("g|%s|%d|%d|%g,%g,%g", text, glyph.captured, dark,
+                                                fg->red, fg->green, fg->blue);
 
-          set_rgb (cr, color, 1.0);
-          cairo_set_dash (cr, dash, 2, 0);
-        }
-      cairo_set_line_width (cr, MAX (1.0, s));
-      cairo_stroke (cr);
-      cairo_set_dash (cr, NULL, 0, 0);
-
-      gdk_cairo_set_source_rgba (cr, fg);
-      show_cached (self, cr, text, x + 6 * s, mid, NULL);
+        paint_sprite (cr, cached_sprite (self, key, w, box_h, draw_glyph_sprite, &glyph), x,
+                      mid - box_h / 2);
+      }
       x += w + GLYPH_GAP * s;
     }
 }
@@ -631,6 +752,7 @@ hs_lanes_dispose (GObject *object)
   g_clear_object (&self->hadjustment);
   g_clear_object (&self->vadjustment);
   g_clear_pointer (&self->layouts, g_hash_table_unref);
+  g_clear_pointer (&self->sprites, g_hash_table_unref);
   g_clear_pointer (&self->font, pango_font_description_free);
 
   G_OBJECT_CLASS (hs_lanes_parent_class)->dispose (object);
@@ -674,6 +796,8 @@ hs_lanes_init (HsLanes *self)
   self->font_scale = 1.0;
   self->follow = TRUE;
   self->layouts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->sprites = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) cairo_surface_destroy);
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
 
@@ -750,6 +874,7 @@ hs_lanes_set_font_scale (HsLanes *self, double font_scale)
     return;
   self->font_scale = font_scale;
   g_hash_table_remove_all (self->layouts);
+  g_hash_table_remove_all (self->sprites);
   g_clear_pointer (&self->font, pango_font_description_free);
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }
