@@ -246,6 +246,7 @@ test_addresses (void)
   g_assert_false (hs_net_address_is_loopback ("0.0.0.0"));
   g_assert_false (hs_net_address_is_loopback ("::"));
   g_assert_false (hs_net_address_is_loopback ("10.1.0.1"));
+  g_assert_false (hs_net_address_is_loopback ("192.168.1.20"));
   g_assert_false (hs_net_address_is_loopback ("not an address"));
 }
 

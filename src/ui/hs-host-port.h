@@ -21,9 +21,6 @@ gboolean   hs_host_port_parse             (const char  *text,
 char      *hs_host_port_format            (const char *host,
                                            guint16     port);
 
-/* TRUE for 127.0.0.0/8, ::1 and "localhost". */
-gboolean   hs_host_port_is_loopback       (const char *host);
-
 /* clang-format on */
 
 G_END_DECLS

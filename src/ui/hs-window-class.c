@@ -147,7 +147,7 @@ update_banner (HsWindow *self)
 
   addresses = banner_addresses (self);
   n = g_strv_length (addresses);
-  if (hs_host_port_is_loopback (self->listened_address))
+  if (self->listened_address != NULL && hs_net_address_is_loopback (self->listened_address))
     gtk_label_set_label (self->banner_title,
                          _ ("Only this computer can connect, to the address below. To let the "
                             "students in, stop the server and allow connections from other "
@@ -804,7 +804,7 @@ hs_window_start_class_server (HsWindow *self, const char *address, guint16 port,
 
   if (address != NULL)
     {
-      gboolean remote = !hs_host_port_is_loopback (address);
+      gboolean remote = !hs_net_address_is_loopback (address);
 
       /* An address on the command line is the explicit choice. */
       gtk_switch_set_active (self->allow_remote_switch, remote);
