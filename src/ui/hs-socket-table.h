@@ -3,6 +3,8 @@
 
 #include <gtk/gtk.h>
 
+#include "hs-table.h"
+
 G_BEGIN_DECLS
 
 /* clang-format off */
@@ -12,15 +14,15 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (HsSocketTable, hs_socket_table, HS, SOCKET_TABLE, GtkWidget)
 
 /*
- * The kernel's socket table as `netstat -na` shows it: a GtkColumnView over
- * the session's GListModel of HsSocketItem. Items change in place, so rows
+ * The kernel's socket table as `netstat -na` shows it: an HsTable over the
+ * session's GListModel of HsSocketItem. Items change in place, so rows
  * keep their place and selection; a row that just changed state is marked.
  */
 GtkWidget  *hs_socket_table_new           (void);
 void        hs_socket_table_set_model     (HsSocketTable *self,
                                            GListModel    *model);
 GListModel *hs_socket_table_get_model     (HsSocketTable *self);
-GtkColumnView *hs_socket_table_get_view   (HsSocketTable *self);
+HsTable    *hs_socket_table_get_table     (HsSocketTable *self);
 /* Whether the rows are a replay of the past rather than the kernel's (or
  * the model's) table now: marked on screen and for screen readers. */
 void        hs_socket_table_set_replay    (HsSocketTable *self,

@@ -8,24 +8,17 @@
 #include "hs-connection-trace.h"
 #include "hs-host-port.h"
 #include "hs-interfaces.h"
-#include "hs-text-cell.h"
 #include "hs-window-private.h"
 
 /* How many servers the client role remembers. */
 #define MAX_RECENT_SERVERS 8
 
-static const struct
-{
-  const char *property;
-  const char *title;
-  gboolean numeric;
-  gboolean expand;
-  int width_chars;
-} connection_columns[] = {
-  { "address", N_ ("Client"), FALSE, TRUE, 15 },      { "port", N_ ("Port"), TRUE, FALSE, 5 },
-  { "state-name", N_ ("State"), FALSE, FALSE, 11 },   { "since", N_ ("Since"), TRUE, FALSE, 8 },
-  { "bytes-in", N_ ("Received"), TRUE, FALSE, 6 },    { "bytes-out", N_ ("Sent"), TRUE, FALSE, 6 },
-  { "last-text", N_ ("Last Text"), FALSE, TRUE, 12 },
+/* Titles are translated when the table is made. */
+static const HsTableColumn connection_columns[] = {
+  { "address", N_ ("Client"), 15, FALSE, TRUE },      { "port", N_ ("Port"), 5, TRUE, FALSE },
+  { "state-name", N_ ("State"), 11, FALSE, FALSE },   { "since", N_ ("Since"), 8, TRUE, FALSE },
+  { "bytes-in", N_ ("Received"), 6, TRUE, FALSE },    { "bytes-out", N_ ("Sent"), 6, TRUE, FALSE },
+  { "last-text", N_ ("Last Text"), 12, FALSE, TRUE },
 };
 
 const char *
@@ -276,7 +269,7 @@ _hs_window_class_session_changed (HsWindow *self)
   if (self->connections != NULL)
     g_signal_handlers_disconnect_by_data (self->connections, self);
   hs_lanes_set_selection (self->lanes, NULL);
-  gtk_column_view_set_model (self->connections_view, NULL);
+  hs_table_set_model (self->connections_view, NULL);
   g_object_set_data (G_OBJECT (self), "hs-connection-selection", NULL);
   g_clear_object (&self->connection_selection);
   g_clear_object (&self->connections);
@@ -291,8 +284,7 @@ _hs_window_class_session_changed (HsWindow *self)
       gtk_single_selection_set_autoselect (self->connection_selection, FALSE);
       gtk_single_selection_set_can_unselect (self->connection_selection, TRUE);
       gtk_single_selection_set_selected (self->connection_selection, GTK_INVALID_LIST_POSITION);
-      gtk_column_view_set_model (self->connections_view,
-                                 GTK_SELECTION_MODEL (self->connection_selection));
+      hs_table_set_model (self->connections_view, GTK_SELECTION_MODEL (self->connection_selection));
       hs_lanes_set_selection (self->lanes, self->connection_selection);
       /* For tests that select as a user does. */
       g_object_set_data (G_OBJECT (self), "hs-connection-selection", self->connection_selection);
@@ -583,83 +575,23 @@ max_connections_changed_cb (HsWindow *self)
                                     g_settings_get_uint (self->settings, "max-connections"));
 }
 
-/* The connection list's cells: a label bound to a row property. */
-static void
-column_setup_cb (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
-{
-  guint i = GPOINTER_TO_UINT (user_data);
-  /* Text cells, as in the socket table: no text measuring per row. Peer
-   * text stays text: a text cell has no markup. */
-  GtkWidget *cell = hs_text_cell_new ();
-
-  hs_text_cell_set_xalign (HS_TEXT_CELL (cell), connection_columns[i].numeric ? 1.0 : 0.0);
-  if (connection_columns[i].expand)
-    hs_text_cell_set_ellipsize (HS_TEXT_CELL (cell), PANGO_ELLIPSIZE_END);
-  if (connection_columns[i].numeric)
-    gtk_widget_add_css_class (cell, "numeric");
-  gtk_list_item_set_child (list_item, cell);
-}
-
-static void
-column_bind_cb (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
-{
-  guint i = GPOINTER_TO_UINT (user_data);
-  GBinding *binding =
-      g_object_bind_property (gtk_list_item_get_item (list_item), connection_columns[i].property,
-                              gtk_list_item_get_child (list_item), "text", G_BINDING_SYNC_CREATE);
-
-  g_object_set_data (G_OBJECT (list_item), "hs-binding", binding);
-}
-
-static void
-column_unbind_cb (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
-{
-  GBinding *binding = g_object_steal_data (G_OBJECT (list_item), "hs-binding");
-
-  if (binding != NULL)
-    g_binding_unbind (binding);
-}
-
-/* Column widths measured once in the view's font (see hs-socket-table.c:
- * a label's width-chars costs a font metrics lookup at every measure). */
-static void
-connections_view_realize_cb (GtkWidget *view, HsWindow *self)
-{
-  GListModel *view_columns = gtk_column_view_get_columns (self->connections_view);
-  PangoLayout *layout = gtk_widget_create_pango_layout (view, "0123456789");
-  int width = 0;
-
-  pango_layout_get_pixel_size (layout, &width, NULL);
-  g_object_unref (layout);
-  for (guint i = 0; i < G_N_ELEMENTS (connection_columns); i++)
-    {
-      g_autoptr (GtkColumnViewColumn) column = g_list_model_get_item (view_columns, i);
-
-      gtk_column_view_column_set_fixed_width (column, (int) (connection_columns[i].width_chars *
-                                                             width / 10.0) +
-                                                          24);
-    }
-}
-
+/* The connection list: one widget per row in view (see hs-table.h), so a
+ * class arriving at once costs only the rows in view. */
 static void
 setup_columns (HsWindow *self)
 {
+  HsTableColumn translated[G_N_ELEMENTS (connection_columns)];
+
   for (guint i = 0; i < G_N_ELEMENTS (connection_columns); i++)
     {
-      GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-      GtkColumnViewColumn *column;
-
-      g_signal_connect (factory, "setup", G_CALLBACK (column_setup_cb), GUINT_TO_POINTER (i));
-      g_signal_connect (factory, "bind", G_CALLBACK (column_bind_cb), GUINT_TO_POINTER (i));
-      g_signal_connect (factory, "unbind", G_CALLBACK (column_unbind_cb), GUINT_TO_POINTER (i));
-      column = gtk_column_view_column_new (_ (connection_columns[i].title), factory);
-      gtk_column_view_column_set_expand (column, connection_columns[i].expand);
-      gtk_column_view_column_set_resizable (column, TRUE);
-      gtk_column_view_append_column (self->connections_view, column);
-      g_object_unref (column);
+      translated[i] = connection_columns[i];
+      translated[i].title = _ (connection_columns[i].title);
     }
-  g_signal_connect (self->connections_view, "realize", G_CALLBACK (connections_view_realize_cb),
-                    self);
+  self->connections_view = HS_TABLE (hs_table_new (translated, G_N_ELEMENTS (translated)));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->connections_view),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _ ("Connections of the class"),
+                                  -1);
+  gtk_scrolled_window_set_child (self->connections_scroller, GTK_WIDGET (self->connections_view));
 }
 
 static void
@@ -694,7 +626,7 @@ _hs_window_class_class_init (GtkWidgetClass *widget_class)
   gtk_widget_class_bind_template_child (widget_class, HsWindow, class_listen_port_spin);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, class_listen_button);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, connections_count_label);
-  gtk_widget_class_bind_template_child (widget_class, HsWindow, connections_view);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, connections_scroller);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, class_host_entry);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, recent_button);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, class_port_spin);

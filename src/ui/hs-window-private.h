@@ -74,7 +74,8 @@ struct _HsWindow
   GtkSpinButton *class_listen_port_spin;
   GtkToggleButton *class_listen_button;
   GtkLabel *connections_count_label;
-  GtkColumnView *connections_view;
+  GtkScrolledWindow *connections_scroller;
+  HsTable *connections_view; /* made in code: its columns are fixed at creation */
   GtkEntry *class_host_entry;
   GtkMenuButton *recent_button;
   GtkSpinButton *class_port_spin;

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* clang-format off */
+
+#define HS_TYPE_TABLE (hs_table_get_type ())
+
+G_DECLARE_FINAL_TYPE (HsTable, hs_table, HS, TABLE, GtkWidget)
+
+/*
+ * A table of text for busy lists (a class's connections, the kernel's
+ * sockets): each column shows one property of the model's items as text.
+ * Only the rows in view have widgets, one per row, which draws all its
+ * cells: a class of hundreds arriving at once costs a redraw of the rows in
+ * view, not hundreds of widgets made, styled and measured (GTK 4.8's list
+ * views keep up to 200 rows of cell widgets whether in view or not).
+ *
+ * It is GtkScrollable: put it in a GtkScrolledWindow. Rows are focusable,
+ * are named for screen readers by their cells ("Port 5005, State LISTEN"),
+ * and are selected with the pointer or the keys (Up, Down, Page Up, Page
+ * Down, Home, End); Enter, Space or a double click emits "activate" with the
+ * row's position. A row whose item's boolean @mark_property is TRUE has the
+ * CSS class "changed" (marked by weight and background, not colour alone).
+ *
+ * Text is always text: a peer's bytes shown in a cell are never markup.
+ */
+
+typedef struct
+{
+  const char *property;   /* the item property shown, as text */
+  const char *title;      /* translated */
+  float       width_chars; /* room for the usual values, in digits of the row font */
+  gboolean    numeric;    /* right-aligned, with tabular figures */
+  gboolean    expand;     /* takes a share of spare width; cut with "…" */
+} HsTableColumn;
+
+/* The text for a cell, or NULL for the property's own text. */
+typedef char *(*HsTableFormatFunc) (GObject    *item,
+                                    guint       column,
+                                    const char *text,
+                                    gpointer    user_data);
+
+GtkWidget          *hs_table_new               (const HsTableColumn *columns,
+                                                guint                n_columns);
+void                hs_table_set_model         (HsTable            *self,
+                                                GtkSelectionModel  *model);
+GtkSelectionModel  *hs_table_get_model         (HsTable            *self);
+void                hs_table_set_format_func   (HsTable            *self,
+                                                HsTableFormatFunc   func,
+                                                gpointer            user_data);
+void                hs_table_set_mark_property (HsTable            *self,
+                                                const char         *property);
+/* Scrolls so that row @position is in view. */
+void                hs_table_scroll_to         (HsTable            *self,
+                                                guint               position);
+/* The rows that have widgets now: [*first, *end). For tests. */
+void                hs_table_get_bound_range   (HsTable            *self,
+                                                guint              *first,
+                                                guint              *end);
+/* The text shown in a cell of a row in view, or NULL. For tests. */
+const char         *hs_table_get_cell_text     (HsTable            *self,
+                                                guint               position,
+                                                guint               column);
+/* What a screen reader says for a row in view, or NULL. For tests. */
+const char         *hs_table_get_row_label     (HsTable            *self,
+                                                guint               position);
+
+/* clang-format on */
+
+G_END_DECLS
