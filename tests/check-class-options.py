@@ -68,8 +68,11 @@ def main():
                 failures += 1
 
     # Bad input: a sentence on stderr and status 2, never a window.
+    # Port 0 ("any free port") is taken by `handshake-cli serve` only, not by
+    # the window's --server or --connect.
     for args in (["--connect", "5005"], ["--server", "localhost:99999"],
-                 ["--connect", "2001:db8::1:5005"], ["--server", "1", "--connect", "a:1"]):
+                 ["--connect", "2001:db8::1:5005"], ["--server", "1", "--connect", "a:1"],
+                 ["--server", "0"], ["--connect", "127.0.0.1:0"]):
         result = run(handshake, *args)
         if result.returncode != 2 or not result.stderr.startswith("handshake: "):
             print(f"{' '.join(args)}: expected a message and status 2, got "

@@ -286,6 +286,15 @@ def main():
         r = subprocess.run([cli, "serve", "0.0.0.0:5005", "--format", "xml"], capture_output=True,
                            text=True, timeout=20)
         t.check(r.returncode == 2, "a bad format is a usage error", r.stderr)
+        # A bad address: what was wrong, in a sentence, then the usage line.
+        for address, words in (("1.2.3.4:", "“1.2.3.4:” gives no port"),
+                               ("[::1]5005", "“[::1]5005” is not understood"),
+                               ("65536", "“65536” is not a port")):
+            r = subprocess.run([cli, "serve", address], capture_output=True, text=True, timeout=20)
+            lines = r.stderr.splitlines()
+            t.check(r.returncode == 2 and len(lines) == 2 and words in lines[0]
+                    and "serve needs one [ADDRESS:]PORT" in lines[1],
+                    "serve %s is a usage error that says why" % address, r.stderr)
 
         # The client against servers that are not Handshake.
         http = subprocess.Popen([sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1",

@@ -215,33 +215,54 @@ test_connection_trace (void)
 static void
 test_host_port (void)
 {
-  static const struct
+  const HsHostPortFlags client = HS_HOST_PORT_REQUIRE_HOST;
+  const HsHostPortFlags server = HS_HOST_PORT_DEFAULT;
+  const HsHostPortFlags any = HS_HOST_PORT_ALLOW_ANY_PORT;
+  const struct
   {
     const char *text;
-    gboolean host_required;
+    HsHostPortFlags flags;
     const char *host;
     guint16 port;
   } good[] = {
-    { "192.168.1.20:5005", TRUE, "192.168.1.20", 5005 },
-    { " teacher.local:80 ", TRUE, "teacher.local", 80 },
-    { "[2001:db8::1]:5005", TRUE, "2001:db8::1", 5005 },
-    { "5005", FALSE, NULL, 5005 },
-    { "0.0.0.0:5005", FALSE, "0.0.0.0", 5005 },
-    { "[::]:65535", FALSE, "::", 65535 },
+    { "192.168.1.20:5005", client, "192.168.1.20", 5005 },
+    { " teacher.local:80 ", client, "teacher.local", 80 },
+    { "[2001:db8::1]:5005", client, "2001:db8::1", 5005 },
+    { "5005", server, NULL, 5005 },
+    { "0.0.0.0:5005", server, "0.0.0.0", 5005 },
+    { "[::]:65535", server, "::", 65535 },
+    /* `handshake-cli serve 0`: any free port, on the loopback or on an address. */
+    { "0", any, NULL, 0 },
+    { "127.0.0.1:0", any, "127.0.0.1", 0 },
+    { "[::1]:0", any, "::1", 0 },
+    { "0.0.0.0:5005", any, "0.0.0.0", 5005 },
+    { "host:0", client | any, "host", 0 },
   };
-  static const struct
+  /* Each message quotes what was wrong and says what to type instead. */
+  const struct
   {
     const char *text;
-    gboolean host_required;
+    HsHostPortFlags flags;
+    const char *quoted;
+    const char *words;
   } bad[] = {
-    { "5005", TRUE },
-    { "host:", TRUE },
-    { "host:0", TRUE },
-    { "host:65536", TRUE },
-    { "2001:db8::1:5005", TRUE },
-    { "[::1]5005", FALSE },
-    { "", FALSE },
-    { "host:50x", TRUE },
+    { "5005", client, "“5005”", "which computer" },
+    { ":5005", client, "“:5005”", "which computer" },
+    { "host:", client, "“host:”", "gives no port" },
+    { "host:0", client, "“0”", "1 to 65535." },
+    { "0", server, "“0”", "1 to 65535." },
+    { "[::]:0", server, "“0”", "1 to 65535." },
+    { "host:65536", client, "“65536”", "1 to 65535." },
+    { "2001:db8::1:5005", client, "“2001:db8::1:5005”", "brackets" },
+    { "[::1]5005", server, "“[::1]5005”", "brackets" },
+    { "", server, "“”", "gives no port" },
+    { "host:50x", client, "“50x”", "1 to 65535." },
+    /* Port 0 allowed is no other port allowed, nor a missing host. */
+    { "65536", any, "“65536”", "or 0 for any free port" },
+    { "-1", any, "“-1”", "or 0 for any free port" },
+    { " 1.2.3.4: ", any, "“1.2.3.4:”", "or 0 for any free port" },
+    { "[::1]5005", any, "“[::1]5005”", "brackets" },
+    { "0", client | any, "“0”", "which computer" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (good); i++)
@@ -250,8 +271,7 @@ test_host_port (void)
       g_autofree char *host = NULL;
       guint16 port = 0;
 
-      g_assert_true (
-          hs_host_port_parse (good[i].text, good[i].host_required, &host, &port, &error));
+      g_assert_true (hs_host_port_parse (good[i].text, good[i].flags, &host, &port, &error));
       g_assert_no_error (error);
       g_assert_cmpstr (host, ==, good[i].host);
       g_assert_cmpuint (port, ==, good[i].port);
@@ -262,10 +282,13 @@ test_host_port (void)
       g_autofree char *host = NULL;
       guint16 port = 0;
 
-      g_assert_false (hs_host_port_parse (bad[i].text, bad[i].host_required, &host, &port, &error));
+      g_assert_false (hs_host_port_parse (bad[i].text, bad[i].flags, &host, &port, &error));
       g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
-      /* A sentence, saying what was typed. */
-      g_assert_cmpuint (strlen (error->message), >, 20);
+      g_assert_null (host);
+      if (strstr (error->message, bad[i].quoted) == NULL ||
+          strstr (error->message, bad[i].words) == NULL)
+        g_error ("“%s”: the message “%s” lacks %s or “%s”", bad[i].text, error->message,
+                 bad[i].quoted, bad[i].words);
     }
 
   {

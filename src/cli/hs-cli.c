@@ -14,6 +14,7 @@
 
 #include "hs-capture.h"
 #include "hs-diagram.h"
+#include "hs-host-port.h"
 #include "hs-interfaces.h"
 #include "hs-labels.h"
 #include "hs-pcap.h"
@@ -480,41 +481,6 @@ serve_signal_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* "5005", "0.0.0.0:5005", "[::]:5005", "192.168.1.20:5005". */
-static gboolean
-parse_serve_address (const char *text, char **address, guint16 *port)
-{
-  const char *colon = strrchr (text, ':');
-  const char *port_text = text;
-  guint64 value;
-
-  *address = NULL;
-  if (text[0] == '[')
-    {
-      const char *close = strchr (text, ']');
-
-      if (close == NULL || close[1] != ':')
-        return FALSE;
-      *address = g_strndup (text + 1, close - text - 1);
-      port_text = close + 2;
-    }
-  else if (colon != NULL)
-    {
-      if (strchr (text, ':') != colon || colon == text)
-        return FALSE;
-      *address = g_strndup (text, colon - text);
-      port_text = colon + 1;
-    }
-
-  if (!g_ascii_string_to_unsigned (port_text, 10, 0, 65535, &value, NULL))
-    {
-      g_clear_pointer (address, g_free);
-      return FALSE;
-    }
-  *port = (guint16) value;
-  return TRUE;
-}
-
 static int
 command_serve (int argc, char **argv)
 {
@@ -535,8 +501,13 @@ command_serve (int argc, char **argv)
                          "when the server cannot listen, 2 for a usage error."),
                       serve_entries, &argc, &argv))
     return EXIT_USAGE;
-  if (argc != 2 || !parse_serve_address (argv[1], &address, &port))
+  /* Port 0 asks the kernel for any free port, which "listening on" then
+   * names: scripts and tests run several servers side by side that way. */
+  if (argc != 2 ||
+      !hs_host_port_parse (argv[1], HS_HOST_PORT_ALLOW_ANY_PORT, &address, &port, &error))
     {
+      if (error != NULL)
+        g_printerr ("%s: %s\n", g_get_prgname (), error->message);
       g_printerr (_ ("%s: serve needs one [ADDRESS:]PORT, such as 5005 or 0.0.0.0:5005\n"),
                   g_get_prgname ());
       return EXIT_USAGE;

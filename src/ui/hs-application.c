@@ -105,7 +105,8 @@ open_role_action (GSimpleAction *action, GVariant *parameter, gpointer user_data
   gboolean ok;
 
   window = ensure_window (application);
-  if (!hs_host_port_parse (text, !server, &host, &port, &error))
+  if (!hs_host_port_parse (text, server ? HS_HOST_PORT_DEFAULT : HS_HOST_PORT_REQUIRE_HOST, &host,
+                           &port, &error))
     {
       _hs_window_toast (window, error->message);
       return;
@@ -138,7 +139,9 @@ hs_application_handle_local_options (GApplication *application, GVariantDict *op
       return 2;
     }
   /* Bad input is told here, in the terminal it was typed in. */
-  if (!hs_host_port_parse (server != NULL ? server : connect, server == NULL, &host, &port, &error))
+  if (!hs_host_port_parse (server != NULL ? server : connect,
+                           server != NULL ? HS_HOST_PORT_DEFAULT : HS_HOST_PORT_REQUIRE_HOST, &host,
+                           &port, &error))
     {
       g_printerr ("handshake: %s\n", error->message);
       return 2;

@@ -520,7 +520,7 @@ _hs_window_class_get_target (HsWindow *self, char **host, guint16 *port, GError 
     }
 
   /* "192.168.1.20:5005" typed in one piece, as the banner shows it. */
-  if (hs_host_port_parse (text, TRUE, &parsed_host, &parsed_port, NULL))
+  if (hs_host_port_parse (text, HS_HOST_PORT_REQUIRE_HOST, &parsed_host, &parsed_port, NULL))
     {
       *host = g_steal_pointer (&parsed_host);
       *port = parsed_port;
@@ -543,7 +543,8 @@ use_recent_action (GtkWidget *widget, const char *action_name, GVariant *paramet
   g_autofree char *host = NULL;
   guint16 port = 0;
 
-  if (!hs_host_port_parse (g_variant_get_string (parameter, NULL), TRUE, &host, &port, NULL))
+  if (!hs_host_port_parse (g_variant_get_string (parameter, NULL), HS_HOST_PORT_REQUIRE_HOST, &host,
+                           &port, NULL))
     return;
   gtk_editable_set_text (GTK_EDITABLE (self->class_host_entry), host);
   gtk_spin_button_set_value (self->class_port_spin, port);

@@ -10,15 +10,35 @@
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 
+/* @port_text is the end of @text after the host, if any. Port 0 is no port
+ * to connect to, but a listener takes it to mean "any free port". */
 static gboolean
-parse_port (const char *text, guint16 *port, GError **error)
+parse_port (const char *text,
+            const char *port_text,
+            gboolean allow_any,
+            guint16 *port,
+            GError **error)
 {
   guint64 value = 0;
 
-  if (!g_ascii_string_to_unsigned (text, 10, 1, 65535, &value, NULL))
+  /* "“” is not a port" would puzzle: show all that was typed instead. */
+  if (*port_text == '\0')
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _ ("“%s” is not a port: type a number from 1 to 65535."), text);
+                   allow_any ? _ ("“%s” gives no port: end it with a number from 1 to 65535 (or "
+                                  "0 for any free port), as in 0.0.0.0:5005.")
+                             : _ ("“%s” gives no port: end it with a number from 1 to 65535, as "
+                                  "in 192.168.1.20:5005."),
+                   text);
+      return FALSE;
+    }
+  if (!g_ascii_string_to_unsigned (port_text, 10, allow_any ? 0 : 1, 65535, &value, NULL))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   allow_any ? _ ("“%s” is not a port: type a number from 1 to 65535, or 0 for "
+                                  "any free port.")
+                             : _ ("“%s” is not a port: type a number from 1 to 65535."),
+                   port_text);
       return FALSE;
     }
   *port = (guint16) value;
@@ -27,11 +47,12 @@ parse_port (const char *text, guint16 *port, GError **error)
 
 gboolean
 hs_host_port_parse (const char *text,
-                    gboolean host_required,
+                    HsHostPortFlags flags,
                     char **host,
                     guint16 *port,
                     GError **error)
 {
+  g_autofree char *typed = NULL;
   g_autofree char *copy = NULL;
   g_autofree char *name = NULL;
   const char *port_text;
@@ -40,7 +61,9 @@ hs_host_port_parse (const char *text,
   g_return_val_if_fail (text != NULL, FALSE);
   g_return_val_if_fail (host != NULL && port != NULL, FALSE);
 
-  copy = g_strstrip (g_strdup (text));
+  /* Messages quote @typed; @copy is cut in pieces at the colon. */
+  typed = g_strstrip (g_strdup (text));
+  copy = g_strdup (typed);
   *host = NULL;
 
   if (copy[0] == '[')
@@ -80,16 +103,16 @@ hs_host_port_parse (const char *text,
   if (name != NULL && *name == '\0')
     g_clear_pointer (&name, g_free);
 
-  if (name == NULL && host_required)
+  if (name == NULL && (flags & HS_HOST_PORT_REQUIRE_HOST) != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    _ ("“%s” does not say which computer: write the host, a colon and the port, "
                       "as in 192.168.1.20:5005."),
-                   copy);
+                   typed);
       return FALSE;
     }
 
-  if (!parse_port (port_text, port, error))
+  if (!parse_port (typed, port_text, (flags & HS_HOST_PORT_ALLOW_ANY_PORT) != 0, port, error))
     return FALSE;
 
   *host = g_steal_pointer (&name);
