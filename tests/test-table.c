@@ -373,6 +373,31 @@ test_empty (Fixture *f, gconstpointer data)
   g_assert_cmpuint (end - first, ==, 10);
 }
 
+/* Right to left, the first column is on the right, and a table wider
+ * than its view shows that end first. */
+static void
+test_right_to_left (Fixture *f, gconstpointer data)
+{
+  GtkWidget *header = gtk_widget_get_first_child (GTK_WIDGET (f->table));
+  graphene_rect_t bounds;
+  int natural = 0;
+
+  add_items (f, 3);
+  gtk_widget_set_direction (GTK_WIDGET (f->table), GTK_TEXT_DIR_RTL);
+  gtk_widget_measure (GTK_WIDGET (f->table), GTK_ORIENTATION_HORIZONTAL, -1, NULL, &natural, NULL,
+                      NULL);
+  gtk_widget_set_size_request (gtk_widget_get_parent (GTK_WIDGET (f->table)), natural / 2, -1);
+  gtk_window_set_default_size (f->window, natural / 2, 300);
+  gtk_widget_queue_resize (GTK_WIDGET (f->window));
+  wait_frames (f, 3);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->table)), <, natural);
+  g_assert_true (gtk_widget_compute_bounds (header, GTK_WIDGET (f->table), &bounds));
+  g_assert_cmpfloat (bounds.origin.x, <, 0);
+  g_assert_cmpfloat_with_epsilon (bounds.origin.x + bounds.size.width,
+                                  gtk_widget_get_width (GTK_WIDGET (f->table)), 1.0);
+  g_assert_cmpstr (hs_table_get_cell_text (f->table, 2, 0), ==, "item 2");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -389,6 +414,8 @@ main (int argc, char **argv)
   g_test_add ("/ui/table/changes-and-names", Fixture, NULL, fixture_set_up, test_changes_and_names,
               fixture_tear_down);
   g_test_add ("/ui/table/keyboard", Fixture, NULL, fixture_set_up, test_keyboard,
+              fixture_tear_down);
+  g_test_add ("/ui/table/right-to-left", Fixture, NULL, fixture_set_up, test_right_to_left,
               fixture_tear_down);
   g_test_add ("/ui/table/empty", Fixture, NULL, fixture_set_up, test_empty, fixture_tear_down);
 

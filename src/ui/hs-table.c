@@ -701,8 +701,10 @@ hs_table_size_allocate (GtkWidget *widget, int width, int height, int baseline)
   dy = self->vadjustment != NULL ? gtk_adjustment_get_value (self->vadjustment) : 0;
 
   bind_visible (self);
+  /* Right to left, the first column is on the right: scrolled to the
+   * start, the right end of the rows is in view. */
   if (gtk_widget_get_direction (widget) == GTK_TEXT_DIR_RTL)
-    dx = -dx - (self->content_width - width);
+    dx = (self->content_width - width) - dx;
   gtk_widget_size_allocate (GTK_WIDGET (self->header),
                             &(GtkAllocation){ (int) -dx, 0, self->content_width,
                                               self->header_height },
