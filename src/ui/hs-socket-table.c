@@ -22,7 +22,7 @@ G_DEFINE_FINAL_TYPE (HsSocketTable, hs_socket_table, GTK_TYPE_WIDGET)
 
 /* netstat's columns, with the side that owns the socket first and the
  * queues, which rarely move in a lesson, last: on a narrow panel they are the
- * ones that scroll out of view. Titles are translated when the table is made. */
+ * ones that scroll out of view. */
 static const HsTableColumn columns[] = {
   { "owner", N_ ("Side"), 7, FALSE, FALSE },
   { "proto", N_ ("Proto"), 4, FALSE, FALSE },
@@ -53,6 +53,7 @@ hs_socket_table_dispose (GObject *object)
   HsSocketTable *self = (HsSocketTable *) object;
 
   g_clear_pointer (&self->scrolled, gtk_widget_unparent);
+  g_clear_object (&self->selection);
 
   G_OBJECT_CLASS (hs_socket_table_parent_class)->dispose (object);
 }
@@ -73,19 +74,11 @@ hs_socket_table_class_init (HsSocketTableClass *klass)
 static void
 hs_socket_table_init (HsSocketTable *self)
 {
-  HsTableColumn translated[G_N_ELEMENTS (columns)];
-
-  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
-    {
-      translated[i] = columns[i];
-      translated[i].title = _ (columns[i].title);
-    }
-
   self->selection = gtk_single_selection_new (NULL);
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
 
-  self->table = HS_TABLE (hs_table_new (translated, G_N_ELEMENTS (translated)));
+  self->table = HS_TABLE (hs_table_new (columns, G_N_ELEMENTS (columns)));
   hs_table_set_model (self->table, GTK_SELECTION_MODEL (self->selection));
   hs_table_set_format_func (self->table, format_cell, NULL);
   /* A row whose state just changed is marked. */

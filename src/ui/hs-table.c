@@ -40,6 +40,7 @@ struct _HsTableRow
   guint context_serial;
   int line_height;
   guint line_serial;
+  gboolean shown; /* bound to an item, drawn and known to screen readers */
 };
 
 G_DEFINE_FINAL_TYPE (HsTableRow, hs_table_row, GTK_TYPE_WIDGET)
@@ -80,6 +81,7 @@ struct _HsTable
 
   guint cursor; /* the keyboard's row, or GTK_INVALID_LIST_POSITION */
   guint focus_idle;
+  guint order_idle;
 };
 
 enum
@@ -183,7 +185,7 @@ row_refresh (HsTableRow *self)
         gtk_widget_remove_css_class (GTK_WIDGET (self), "changed");
     }
 
-  if (changed)
+  if (changed || self->label == NULL)
     {
       GString *label = g_string_new (NULL);
 
@@ -251,12 +253,27 @@ row_bind (HsTableRow *self, GObject *item, guint position)
     }
   if (item == NULL)
     {
+      /* A spare row says nothing of the row it showed. */
       gtk_widget_remove_css_class (GTK_WIDGET (self), "changed");
+      g_clear_pointer (&self->label, g_free);
+      gtk_accessible_reset_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL);
       return;
     }
   self->item = g_object_ref (item);
   g_signal_connect (item, "notify", G_CALLBACK (row_item_notify_cb), self);
   row_refresh (self);
+}
+
+/* Spare rows are neither drawn nor read by screen readers: a widget that
+ * is not child-visible is still an accessible unless marked hidden. */
+static void
+row_set_shown (HsTableRow *self, gboolean shown)
+{
+  if (self->shown == shown)
+    return;
+  self->shown = shown;
+  gtk_widget_set_child_visible (GTK_WIDGET (self), shown);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_STATE_HIDDEN, !shown, -1);
 }
 
 /* One line of the row's font: tall and deep letters, and CJK, which sets
@@ -402,13 +419,15 @@ hs_table_row_init (HsTableRow *self)
 {
 }
 
+/* Rows are list items for screen readers; the titles' row and the probe
+ * are only presentation (every row says its titles already). */
 static HsTableRow *
-row_new (HsTable *table)
+row_new (HsTable *table, GtkAccessibleRole role)
 {
-  HsTableRow *row = g_object_new (HS_TYPE_TABLE_ROW, NULL);
+  HsTableRow *row = g_object_new (HS_TYPE_TABLE_ROW, "accessible-role", role, NULL);
 
   row->table = table;
-  gtk_widget_set_focusable (GTK_WIDGET (row), TRUE);
+  gtk_widget_set_focusable (GTK_WIDGET (row), role == GTK_ACCESSIBLE_ROLE_LIST_ITEM);
   gtk_widget_set_parent (GTK_WIDGET (row), GTK_WIDGET (table));
   return row;
 }
@@ -455,6 +474,27 @@ fix_focus_cb (gpointer user_data)
     gtk_widget_grab_focus (GTK_WIDGET (row));
   else
     gtk_widget_grab_focus (GTK_WIDGET (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* Puts the rows' widgets in the order of their rows, after the header,
+ * after the frame's layout rather than during it: moving a widget restyles
+ * it. */
+static gboolean
+order_rows_cb (gpointer user_data)
+{
+  HsTable *self = user_data;
+  GtkWidget *previous = GTK_WIDGET (self->header);
+
+  self->order_idle = 0;
+  for (guint i = 0; i < self->n_bound; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (self->rows, i);
+
+      if (gtk_widget_get_prev_sibling (row) != previous)
+        gtk_widget_insert_after (row, GTK_WIDGET (self), previous);
+      previous = row;
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -509,7 +549,7 @@ bind_visible (HsTable *self)
             g_ptr_array_index (self->rows, spare) = NULL;
           }
         else
-          g_ptr_array_index (rows, i) = row_new (self);
+          g_ptr_array_index (rows, i) = row_new (self, GTK_ACCESSIBLE_ROLE_LIST_ITEM);
       }
     for (guint i = 0; i < self->rows->len; i++)
       if (g_ptr_array_index (self->rows, i) != NULL)
@@ -528,9 +568,14 @@ bind_visible (HsTable *self)
 
           if (GTK_WIDGET (row) == focus && (row->item != item || row->position != first + i))
             focus_lost = TRUE;
+          if (row->position != first + i || !row->shown)
+            /* "Row 5 of 200" for a screen reader. */
+            gtk_accessible_update_relation (GTK_ACCESSIBLE (row),
+                                            GTK_ACCESSIBLE_RELATION_POS_IN_SET, first + i + 1,
+                                            GTK_ACCESSIBLE_RELATION_SET_SIZE, n, -1);
           row_bind (row, item, first + i);
           row_set_selected (row, gtk_selection_model_is_selected (self->model, first + i));
-          gtk_widget_set_child_visible (GTK_WIDGET (row), TRUE);
+          row_set_shown (row, TRUE);
         }
       else
         {
@@ -538,7 +583,7 @@ bind_visible (HsTable *self)
             focus_lost = TRUE;
           row_bind (row, NULL, 0);
           row_set_selected (row, FALSE);
-          gtk_widget_set_child_visible (GTK_WIDGET (row), FALSE);
+          row_set_shown (row, FALSE);
         }
     }
 
@@ -546,6 +591,12 @@ bind_visible (HsTable *self)
   self->rows = g_steal_pointer (&rows);
   self->first = first;
   self->n_bound = count;
+
+  /* Screen readers read the rows in the widgets' order. */
+  for (guint i = 1; i < count && self->order_idle == 0; i++)
+    if (gtk_widget_get_next_sibling (g_ptr_array_index (self->rows, i - 1)) !=
+        g_ptr_array_index (self->rows, i))
+      self->order_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE, order_rows_cb, self, NULL);
 
   if (focus_lost && self->focus_idle == 0)
     self->focus_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE, fix_focus_cb, self, NULL);
@@ -664,10 +715,18 @@ hs_table_measure (GtkWidget *widget,
   *natural = MAX (*natural, *minimum);
 }
 
+static void adjustment_value_changed_cb (HsTable *self);
+
+/* Called while allocating: a value clamped here needs no second layout. */
 static void
 configure_adjustments (HsTable *self, int width, int height)
 {
   double upper = self->header_height + (double) n_items (self) * self->row_height;
+
+  if (self->hadjustment != NULL)
+    g_signal_handlers_block_by_func (self->hadjustment, adjustment_value_changed_cb, self);
+  if (self->vadjustment != NULL)
+    g_signal_handlers_block_by_func (self->vadjustment, adjustment_value_changed_cb, self);
 
   if (self->hadjustment != NULL)
     gtk_adjustment_configure (self->hadjustment,
@@ -680,6 +739,10 @@ configure_adjustments (HsTable *self, int width, int height)
                                      MAX (0, upper - height)),
                               0, MAX (upper, height), self->row_height,
                               MAX (self->row_height, height - self->header_height), height);
+  if (self->hadjustment != NULL)
+    g_signal_handlers_unblock_by_func (self->hadjustment, adjustment_value_changed_cb, self);
+  if (self->vadjustment != NULL)
+    g_signal_handlers_unblock_by_func (self->vadjustment, adjustment_value_changed_cb, self);
 }
 
 static void
@@ -716,6 +779,9 @@ hs_table_size_allocate (GtkWidget *widget, int width, int height, int baseline)
       HsTableRow *row = g_ptr_array_index (self->rows, i);
       double y = self->header_height + (double) (self->first + i) * self->row_height - dy;
 
+      /* GTK wants a widget measured before it is allocated; a row's
+       * height is its font's line, measured once. */
+      gtk_widget_measure (GTK_WIDGET (row), GTK_ORIENTATION_VERTICAL, -1, NULL, NULL, NULL, NULL);
       gtk_widget_size_allocate (GTK_WIDGET (row),
                                 &(GtkAllocation){ (int) -dx, (int) floor (y), self->content_width,
                                                   self->row_height },
@@ -828,16 +894,15 @@ key_pressed_cb (GtkEventControllerKey *controller,
   if (cursor >= n)
     cursor = GTK_INVALID_LIST_POSITION;
 
-  /* Page Up, Page Down and Space stay the window's: they are the keys a
-   * presentation clicker sends, and must step the lesson wherever the
-   * focus is. */
+  /* Page Up, Page Down and Space stay the window's: they step the lesson
+   * (a presentation clicker sends the first two). */
   switch (keyval)
     {
       /* The first Up or Down selects the row that has the focus. */
       case GDK_KEY_Up:
       case GDK_KEY_KP_Up:
         if (cursor == GTK_INVALID_LIST_POSITION)
-          move_cursor (self, self->first);
+          move_cursor (self, MIN (self->first, n - 1));
         else if (!gtk_selection_model_is_selected (self->model, cursor))
           move_cursor (self, cursor);
         else
@@ -846,7 +911,7 @@ key_pressed_cb (GtkEventControllerKey *controller,
       case GDK_KEY_Down:
       case GDK_KEY_KP_Down:
         if (cursor == GTK_INVALID_LIST_POSITION)
-          move_cursor (self, self->first);
+          move_cursor (self, MIN (self->first, n - 1));
         else if (!gtk_selection_model_is_selected (self->model, cursor))
           move_cursor (self, cursor);
         else
@@ -905,8 +970,10 @@ items_changed_cb (HsTable *self, guint position, guint removed, guint added)
       else
         self->cursor = GTK_INVALID_LIST_POSITION;
     }
-  /* Only the rows in view are bound again, at the next layout: a class of
+  /* Only the rows in view are bound again (now, so that positions are
+   * right for clicks and selection before the next layout): a class of
    * hundreds arriving costs the rows in view. The natural height changed. */
+  bind_visible (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
@@ -920,6 +987,13 @@ selection_changed_cb (HsTable *self, guint position, guint n)
       if (row->position >= position && row->position - position < n)
         row_set_selected (row, gtk_selection_model_is_selected (self->model, row->position));
     }
+  /* Selected elsewhere (the overview, a test), the keys go on from there. */
+  for (guint i = position; i < position + n; i++)
+    if (gtk_selection_model_is_selected (self->model, i))
+      {
+        self->cursor = i;
+        break;
+      }
 }
 
 static void
@@ -1017,6 +1091,7 @@ hs_table_dispose (GObject *object)
   HsTable *self = HS_TABLE (object);
 
   g_clear_handle_id (&self->focus_idle, g_source_remove);
+  g_clear_handle_id (&self->order_idle, g_source_remove);
   hs_table_set_model (self, NULL);
   if (self->rows != NULL)
     {
@@ -1096,17 +1171,11 @@ hs_table_init (HsTable *self)
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
 
-  self->header = row_new (self);
+  self->header = row_new (self, GTK_ACCESSIBLE_ROLE_PRESENTATION);
   self->header->header = TRUE;
-  gtk_widget_set_focusable (GTK_WIDGET (self->header), FALSE);
   gtk_widget_add_css_class (GTK_WIDGET (self->header), "header");
-  /* Every row says its column titles to a screen reader already. */
-  gtk_accessible_update_state (GTK_ACCESSIBLE (self->header), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE,
-                               -1);
-  self->probe = row_new (self);
-  gtk_widget_set_focusable (GTK_WIDGET (self->probe), FALSE);
+  self->probe = row_new (self, GTK_ACCESSIBLE_ROLE_PRESENTATION);
   gtk_widget_set_child_visible (GTK_WIDGET (self->probe), FALSE);
-  gtk_accessible_update_state (GTK_ACCESSIBLE (self->probe), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
 
   g_signal_connect_object (key, "key-pressed", G_CALLBACK (key_pressed_cb), self, 0);
   gtk_widget_add_controller (GTK_WIDGET (self), key);
@@ -1130,8 +1199,8 @@ hs_table_new (const HsTableColumn *columns, guint n_columns)
     {
       self->columns[i] = columns[i];
       self->columns[i].property = g_strdup (columns[i].property);
-      self->columns[i].title = g_strdup (columns[i].title);
-      self->header->cells[i].text = g_strdup (columns[i].title);
+      self->columns[i].title = g_strdup (_ (columns[i].title));
+      self->header->cells[i].text = g_strdup (self->columns[i].title);
     }
   return GTK_WIDGET (self);
 }
@@ -1158,7 +1227,7 @@ hs_table_set_model (HsTable *self, GtkSelectionModel *model)
 
           row_bind (row, NULL, 0);
           row_set_selected (row, FALSE);
-          gtk_widget_set_child_visible (GTK_WIDGET (row), FALSE);
+          row_set_shown (row, FALSE);
         }
     }
   self->n_bound = 0;
@@ -1174,7 +1243,8 @@ hs_table_set_model (HsTable *self, GtkSelectionModel *model)
     }
   if (self->vadjustment != NULL)
     gtk_adjustment_set_value (self->vadjustment, 0);
-  gtk_widget_queue_allocate (GTK_WIDGET (self));
+  /* The natural height follows the number of rows. */
+  gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
 GtkSelectionModel *

@@ -20,10 +20,11 @@ G_DECLARE_FINAL_TYPE (HsTable, hs_table, HS, TABLE, GtkWidget)
  * views keep up to 200 rows of cell widgets whether in view or not).
  *
  * It is GtkScrollable: put it in a GtkScrolledWindow. Rows are focusable,
- * are named for screen readers by their cells ("Port 5005, State LISTEN"),
- * and are selected with the pointer or the keys (Up, Down, Page Up, Page
- * Down, Home, End); Enter, Space or a double click emits "activate" with the
- * row's position. A row whose item's boolean @mark_property is TRUE has the
+ * are named for screen readers by their cells ("Port: 5005, State: LISTEN")
+ * and their place ("5 of 200"), and are selected with the pointer or the
+ * keys (Up, Down, Home, End); Enter or a double click emits "activate" with
+ * the row's position. Page Up, Page Down and Space go to the window, whose
+ * lesson keys they are (a presentation clicker sends them). A row whose item's boolean @mark_property is TRUE has the
  * CSS class "changed" (marked by weight and background, not colour alone).
  *
  * Text is always text: a peer's bytes shown in a cell are never markup.
@@ -32,7 +33,7 @@ G_DECLARE_FINAL_TYPE (HsTable, hs_table, HS, TABLE, GtkWidget)
 typedef struct
 {
   const char *property;   /* the item property shown, as text */
-  const char *title;      /* translated */
+  const char *title;      /* marked for translation (N_), translated by the table */
   float       width_chars; /* room for the usual values, in digits of the row font */
   gboolean    numeric;    /* right-aligned, with tabular figures */
   gboolean    expand;     /* takes a share of spare width; cut with "…" */

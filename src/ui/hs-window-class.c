@@ -13,7 +13,6 @@
 /* How many servers the client role remembers. */
 #define MAX_RECENT_SERVERS 8
 
-/* Titles are translated when the table is made. */
 static const HsTableColumn connection_columns[] = {
   { "address", N_ ("Client"), 15, FALSE, TRUE },      { "port", N_ ("Port"), 5, TRUE, FALSE },
   { "state-name", N_ ("State"), 11, FALSE, FALSE },   { "since", N_ ("Since"), 8, TRUE, FALSE },
@@ -581,14 +580,8 @@ max_connections_changed_cb (HsWindow *self)
 static void
 setup_columns (HsWindow *self)
 {
-  HsTableColumn translated[G_N_ELEMENTS (connection_columns)];
-
-  for (guint i = 0; i < G_N_ELEMENTS (connection_columns); i++)
-    {
-      translated[i] = connection_columns[i];
-      translated[i].title = _ (connection_columns[i].title);
-    }
-  self->connections_view = HS_TABLE (hs_table_new (translated, G_N_ELEMENTS (translated)));
+  self->connections_view =
+      HS_TABLE (hs_table_new (connection_columns, G_N_ELEMENTS (connection_columns)));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->connections_view),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _ ("Connections of the class"),
                                   -1);
