@@ -277,6 +277,13 @@ hs_application_init (HsApplication *self)
 HsApplication *
 hs_application_new (void)
 {
-  return g_object_new (HS_TYPE_APPLICATION, "application-id", APP_ID, "flags",
-                       G_APPLICATION_HANDLES_OPEN, "resource-base-path", RESOURCE_PATH, NULL);
+  GApplicationFlags flags = G_APPLICATION_HANDLES_OPEN;
+
+  /* A test that keeps a window open beside other tests on one D-Bus
+   * session runs it as an instance of its own, so that their `handshake`
+   * does not become a second window of it. */
+  if (g_getenv ("HANDSHAKE_NON_UNIQUE") != NULL)
+    flags |= G_APPLICATION_NON_UNIQUE;
+  return g_object_new (HS_TYPE_APPLICATION, "application-id", APP_ID, "flags", flags,
+                       "resource-base-path", RESOURCE_PATH, NULL);
 }

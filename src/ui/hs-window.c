@@ -1268,14 +1268,12 @@ hs_window_class_init (HsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "playback.live", NULL, playback_action);
 
   /* Keys a presentation clicker sends, and the usual media keys. Entries
-   * see their keys first, so typing and cursor movement are not taken. */
+   * see their keys first, so typing and cursor movement are not taken.
+   * Page Up and Page Down are the window's before any other widget's (see
+   * add_clicker_keys ()). */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, 0, "playback.step-forward",
                                        NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, 0, "playback.step-forward",
-                                       NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, 0, "playback.step-back", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, 0, "playback.step-back",
-                                       NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Home, 0, "playback.start", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_End, 0, "playback.live", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, 0, "playback.toggle", NULL);
@@ -1627,10 +1625,34 @@ _hs_window_initial_session (HsWindow *self)
   return session;
 }
 
+/* Page Up and Page Down, what a presentation clicker sends, step the
+ * lesson wherever the focus is: the window takes them before the focused
+ * widget, or a scrolled window around it (the side panel, the tables)
+ * would take them to scroll, and a spin button to count by tens. */
+static void
+add_clicker_keys (HsWindow *self)
+{
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Page_Down,
+                                                                                  0),
+                                                          gtk_named_action_new (
+                                                              "playback.step-forward")));
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Page_Up,
+                                                                                  0),
+                                                          gtk_named_action_new (
+                                                              "playback.step-back")));
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+}
+
 static void
 hs_window_init (HsWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  add_clicker_keys (self);
 
   self->narrated = G_MAXUINT;
   self->settings = g_settings_new (APP_ID);
