@@ -207,6 +207,15 @@ test_only_rows_in_view (Fixture *f, gconstpointer data)
   g_assert_cmpstr (hs_table_get_cell_text (f->table, 0, 0), ==, "item 0");
   g_assert_cmpstr (hs_table_get_cell_text (f->table, 3, 1), ==, "3");
   g_assert_null (hs_table_get_cell_text (f->table, 4000, 0));
+  /* The titles and the space below the rows are no row. */
+  g_assert_cmpuint (hs_table_get_position_at (f->table, 1), ==, GTK_INVALID_LIST_POSITION);
+  {
+    graphene_rect_t bounds;
+    GtkWidget *header = gtk_widget_get_first_child (GTK_WIDGET (f->table));
+
+    g_assert_true (gtk_widget_compute_bounds (header, GTK_WIDGET (f->table), &bounds));
+    g_assert_cmpuint (hs_table_get_position_at (f->table, bounds.size.height + 1), ==, 0);
+  }
 
   /* Scrolled to the middle, the rows there are bound and no others. */
   vadjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (f->table));
@@ -353,6 +362,25 @@ test_keyboard (Fixture *f, gconstpointer data)
   g_assert_cmpstr (hs_table_get_row_label (f->table, 2), ==, "Name: item 2, Count: 2");
   g_assert_true (press (f, GDK_KEY_Down));
   g_assert_cmpuint (gtk_single_selection_get_selected (f->selection), ==, 3);
+
+  /* Scrolled out of view with the wheel, the focused row gives the focus
+   * to the table; back in view, it has it again. */
+  {
+    GtkAdjustment *vadjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (f->table));
+    gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+    gtk_adjustment_set_value (vadjustment, gtk_adjustment_get_upper (vadjustment));
+    wait_frames (f, 2);
+    while (!gtk_widget_has_focus (GTK_WIDGET (f->table)) && g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_true (gtk_widget_has_focus (GTK_WIDGET (f->table)));
+    gtk_adjustment_set_value (vadjustment, 0);
+    wait_frames (f, 2);
+    while (gtk_widget_has_focus (GTK_WIDGET (f->table)) && g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_cmpstr (hs_table_get_row_label (f->table, 3), ==, "Name: item 3, Count: 3");
+    g_assert_true (gtk_widget_get_state_flags (focused_row (f)) & GTK_STATE_FLAG_SELECTED);
+  }
 
   /* Tab leaves the table rather than walking its rows. */
   g_assert_false (gtk_widget_child_focus (GTK_WIDGET (f->table), GTK_DIR_TAB_FORWARD));

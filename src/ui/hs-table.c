@@ -558,6 +558,11 @@ bind_visible (HsTable *self)
 
   if (focus_within (self))
     focus = gtk_widget_get_focus_child (GTK_WIDGET (self));
+  /* The table kept the focus while the cursor's row was out of view: the
+   * row has it again when it comes back. */
+  if (gtk_widget_has_focus (GTK_WIDGET (self)) && self->cursor != GTK_INVALID_LIST_POSITION &&
+      self->cursor >= first && self->cursor < end)
+    focus_lost = TRUE;
   for (guint i = 0; i < rows->len; i++)
     {
       HsTableRow *row = g_ptr_array_index (rows, i);
@@ -938,18 +943,29 @@ key_pressed_cb (GtkEventControllerKey *controller,
     }
 }
 
+guint
+hs_table_get_position_at (HsTable *self, double y)
+{
+  double dy, offset;
+  guint position;
+
+  g_return_val_if_fail (HS_IS_TABLE (self), GTK_INVALID_LIST_POSITION);
+
+  dy = self->vadjustment != NULL ? gtk_adjustment_get_value (self->vadjustment) : 0;
+  offset = y - self->header_height + dy;
+  if (y < self->header_height || offset < 0 || self->row_height <= 0)
+    return GTK_INVALID_LIST_POSITION;
+  position = (guint) (offset / self->row_height);
+  return position < n_items (self) ? position : GTK_INVALID_LIST_POSITION;
+}
+
 static void
 pressed_cb (GtkGestureClick *gesture, int n_press, double x, double y, HsTable *self)
 {
-  double dy = self->vadjustment != NULL ? gtk_adjustment_get_value (self->vadjustment) : 0;
-  double offset = y - self->header_height + dy;
-  guint position;
+  guint position = hs_table_get_position_at (self, y);
   HsTableRow *row;
 
-  if (y < self->header_height || offset < 0 || self->row_height <= 0)
-    return;
-  position = (guint) (offset / self->row_height);
-  if (position >= n_items (self))
+  if (position == GTK_INVALID_LIST_POSITION)
     return;
   self->cursor = position;
   gtk_selection_model_select_item (self->model, position, TRUE);

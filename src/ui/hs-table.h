@@ -55,6 +55,10 @@ void                hs_table_set_format_func   (HsTable            *self,
                                                 gpointer            user_data);
 void                hs_table_set_mark_property (HsTable            *self,
                                                 const char         *property);
+/* The row at @y (in the table's coordinates), or GTK_INVALID_LIST_POSITION
+ * on the titles or below the last row. */
+guint               hs_table_get_position_at   (HsTable            *self,
+                                                double              y);
 /* Scrolls so that row @position is in view. */
 void                hs_table_scroll_to         (HsTable            *self,
                                                 guint               position);

@@ -236,7 +236,9 @@ view_activate_cb (HsWindow *self, guint position)
 static void
 list_clicked_cb (GtkGestureClick *gesture, int n_press, double x, double y, HsWindow *self)
 {
-  show_diagram (self);
+  /* Not on the titles or the empty space below the rows. */
+  if (hs_table_get_position_at (self->connections_view, y) != GTK_INVALID_LIST_POSITION)
+    show_diagram (self);
 }
 
 static void
