@@ -89,6 +89,9 @@ hs_socket_table_init (HsSocketTable *self)
   self->scrolled = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scrolled), GTK_POLICY_AUTOMATIC,
                                   GTK_POLICY_AUTOMATIC);
+  /* Wide enough for every column where there is room; narrower, it
+   * scrolls. */
+  gtk_scrolled_window_set_propagate_natural_width (GTK_SCROLLED_WINDOW (self->scrolled), TRUE);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scrolled), GTK_WIDGET (self->table));
   gtk_widget_set_parent (self->scrolled, GTK_WIDGET (self));
 }

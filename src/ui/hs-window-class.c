@@ -15,7 +15,7 @@
 
 static const HsTableColumn connection_columns[] = {
   { "address", N_ ("Client"), 15, FALSE, TRUE },      { "port", N_ ("Port"), 5, TRUE, FALSE },
-  { "state-name", N_ ("State"), 11, FALSE, FALSE },   { "since", N_ ("Since"), 8, TRUE, FALSE },
+  { "state-name", N_ ("State"), 13, FALSE, FALSE },   { "since", N_ ("Since"), 8, TRUE, FALSE },
   { "bytes-in", N_ ("Received"), 6, TRUE, FALSE },    { "bytes-out", N_ ("Sent"), 6, TRUE, FALSE },
   { "last-text", N_ ("Last Text"), 12, FALSE, TRUE },
 };

@@ -48,6 +48,8 @@ struct _HsWindow
   GtkLabel *position_label;
   GtkWidget *header_bar;
   GtkWidget *side_scroller;
+  GtkPaned *paned;
+  gboolean side_width_set;
   GtkWidget *blank;
 
   GtkDropDown *network_dropdown;

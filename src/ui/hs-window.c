@@ -1216,6 +1216,7 @@ hs_window_class_init (HsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HsWindow, position_label);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, side_scroller);
+  gtk_widget_class_bind_template_child (widget_class, HsWindow, paned);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, blank);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, network_dropdown);
   gtk_widget_class_bind_template_child (widget_class, HsWindow, wire_group);
@@ -1625,6 +1626,29 @@ _hs_window_initial_session (HsWindow *self)
   return session;
 }
 
+/* The side panel is as wide as its tables' columns where the window has
+ * room (a 1920-pixel screen), and narrower on a 1024-pixel projector, its
+ * tables scrolling: its minimum width is what the controls need. GtkPaned
+ * gives the side its minimum unless told, so once the paned knows its
+ * width (its maximum position is then set), the side gets its natural
+ * width, or as much of it as the diagram leaves. After that the paned
+ * keeps it, and a dragged handle, as usual. */
+static void
+paned_max_position_cb (HsWindow *self)
+{
+  int side_min = 0, side_natural = 0, max_position = 0;
+
+  if (self->side_width_set || !gtk_widget_get_visible (self->side_scroller))
+    return;
+  g_object_get (self->paned, "max-position", &max_position, NULL);
+  if (max_position <= 0)
+    return;
+  gtk_widget_measure (self->side_scroller, GTK_ORIENTATION_HORIZONTAL, -1, &side_min, &side_natural,
+                      NULL, NULL);
+  self->side_width_set = TRUE;
+  gtk_paned_set_position (self->paned, MAX (0, max_position - (side_natural - side_min)));
+}
+
 /* Page Up and Page Down, what a presentation clicker sends, step the
  * lesson wherever the focus is: the window takes them before the focused
  * widget, or a scrolled window around it (the side panel, the tables)
@@ -1653,6 +1677,8 @@ hs_window_init (HsWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   add_clicker_keys (self);
+  g_signal_connect_object (self->paned, "notify::max-position", G_CALLBACK (paned_max_position_cb),
+                           self, G_CONNECT_SWAPPED);
 
   self->narrated = G_MAXUINT;
   self->settings = g_settings_new (APP_ID);
