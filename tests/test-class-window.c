@@ -73,6 +73,17 @@ count_sockets (HsWindow *window, const char *owner, HsTcpState state)
 
 /* The three roles, switched as the header's buttons do, each with its own
  * controls and its own session. */
+/* Every role fits a 1024-pixel projector: the window may be that narrow. */
+static void
+assert_fits_projector (HsWindow *window)
+{
+  int minimum = 0;
+
+  gtk_widget_measure (GTK_WIDGET (window), GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL,
+                      NULL);
+  g_assert_cmpint (minimum, <=, 1024);
+}
+
 static void
 test_roles (void)
 {
@@ -87,6 +98,7 @@ test_roles (void)
   g_assert_cmpint (hs_window_get_role (window), ==, HS_WINDOW_ROLE_LOCAL);
   local = hs_window_get_session (window);
   g_assert_cmpint (hs_session_get_role (local), ==, HS_SESSION_ROLE_LOCAL);
+  assert_fits_projector (window);
 
   activate (window, "view.role", g_variant_new_string ("server"));
   g_assert_cmpint (hs_window_get_role (window), ==, HS_WINDOW_ROLE_SERVER);
@@ -95,6 +107,7 @@ test_roles (void)
                    HS_SESSION_ROLE_SERVER);
   g_assert_cmpint (hs_session_get_network (hs_window_get_session (window)), ==, HS_NETWORK_HOST);
   g_assert_nonnull (hs_window_get_connections (window));
+  assert_fits_projector (window);
   /* Remembered for the next start. */
   g_assert_cmpint (g_settings_get_enum (settings, "role"), ==, HS_WINDOW_ROLE_SERVER);
 
@@ -132,6 +145,7 @@ test_roles (void)
   g_assert_cmpint (hs_session_get_role (hs_window_get_session (window)), ==,
                    HS_SESSION_ROLE_CLIENT);
   g_assert_null (hs_window_get_connections (window));
+  assert_fits_projector (window);
   /* The new role's session listens on nothing. */
   g_assert_false (hs_session_is_listening (hs_window_get_session (window)));
 
