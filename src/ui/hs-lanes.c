@@ -53,6 +53,9 @@ struct _HsLanes
    * took most of a frame with the software renderer. */
   GHashTable *sprites;
   int sprites_scale;
+  /* Lanes whose pictures were drawn ahead of the frame that shows them. */
+  guint prewarmed;
+  guint prewarm_idle;
 };
 
 enum
@@ -518,6 +521,69 @@ draw_lane (HsLanes *self,
     }
 }
 
+/* A layout in the lanes' font (the widget's, a little smaller, scaled). */
+static PangoLayout *
+lane_layout (HsLanes *self)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+
+  if (self->font == NULL)
+    {
+      PangoFontDescription *font = pango_font_description_copy (
+          pango_context_get_font_description (pango_layout_get_context (layout)));
+
+      pango_font_description_set_size (font, (int) (pango_font_description_get_size (font) * 0.92 *
+                                                    self->font_scale));
+      self->font = font;
+    }
+  pango_layout_set_font_description (layout, self->font);
+  return layout;
+}
+
+/* Draws the newest lanes' pictures (a connection's number and address, its
+ * first boxes) while the main loop is idle, into a surface of one pixel:
+ * the frame that shows them then only copies them. Only as many as the
+ * view holds, newest first being what the overview follows, so the cache
+ * of pictures is not flushed by a class of hundreds. */
+static gboolean
+prewarm_cb (gpointer user_data)
+{
+  HsLanes *self = HS_LANES (user_data);
+  HsTrace *trace = self->list != NULL ? hs_connection_list_get_trace (self->list) : NULL;
+  double width = gtk_widget_get_width (GTK_WIDGET (self));
+  double h = lane_height (self);
+  guint n = n_lanes (self);
+  guint in_view, from;
+  g_autoptr (PangoLayout) layout = NULL;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
+  GdkRGBA fg;
+
+  self->prewarm_idle = 0;
+  if (trace == NULL || width <= 0 || h <= 0 || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return G_SOURCE_REMOVE;
+  in_view = (guint) ceil (gtk_widget_get_height (GTK_WIDGET (self)) / h) + 1;
+  from = MAX (self->prewarmed, n > in_view ? n - in_view : 0);
+  if (from >= n)
+    return G_SOURCE_REMOVE;
+
+  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (self)), &fg);
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
+  cr = cairo_create (surface);
+  layout = lane_layout (self);
+  for (guint i = from; i < n; i++)
+    {
+      g_autoptr (HsConnectionRow) row = g_list_model_get_item (G_LIST_MODEL (self->list), i);
+
+      draw_lane (self, cr, layout, trace, row, 0, width, FALSE, &fg, dark);
+    }
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+  self->prewarmed = n;
+  return G_SOURCE_REMOVE;
+}
+
 static void
 hs_lanes_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
@@ -535,7 +601,6 @@ hs_lanes_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   GdkRGBA fg;
   cairo_t *cr;
   PangoLayout *layout;
-  PangoFontDescription *font;
 
   self->drawn_first = self->drawn_end = 0;
   if (n == 0 || trace == NULL || width <= 0 || height <= 0)
@@ -551,16 +616,7 @@ hs_lanes_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  layout = gtk_widget_create_pango_layout (widget, NULL);
-  if (self->font == NULL)
-    {
-      font = pango_font_description_copy (
-          pango_context_get_font_description (pango_layout_get_context (layout)));
-      pango_font_description_set_size (font, (int) (pango_font_description_get_size (font) * 0.92 *
-                                                    self->font_scale));
-      self->font = font;
-    }
-  pango_layout_set_font_description (layout, self->font);
+  layout = lane_layout (self);
 
   for (guint i = first; i < end; i++)
     {
@@ -602,6 +658,8 @@ items_changed_cb (HsLanes *self)
 {
   update_adjustments (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  if (self->prewarm_idle == 0)
+    self->prewarm_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE, prewarm_cb, self, NULL);
 }
 
 static guint
@@ -747,6 +805,7 @@ hs_lanes_dispose (GObject *object)
   HsLanes *self = (HsLanes *) object;
 
   hs_lanes_set_selection (self, NULL);
+  g_clear_handle_id (&self->prewarm_idle, g_source_remove);
   if (self->vadjustment != NULL)
     g_signal_handlers_disconnect_by_data (self->vadjustment, self);
   g_clear_object (&self->hadjustment);
@@ -844,6 +903,7 @@ hs_lanes_set_selection (HsLanes *self, GtkSingleSelection *selection)
     }
   g_clear_object (&self->list);
   g_set_object (&self->selection, selection);
+  self->prewarmed = 0;
 
   if (selection != NULL)
     {
