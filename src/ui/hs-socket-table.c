@@ -118,14 +118,6 @@ hs_socket_table_get_model (HsSocketTable *self)
   return gtk_single_selection_get_model (self->selection);
 }
 
-HsTable *
-hs_socket_table_get_table (HsSocketTable *self)
-{
-  g_return_val_if_fail (HS_IS_SOCKET_TABLE (self), NULL);
-
-  return self->table;
-}
-
 void
 hs_socket_table_set_replay (HsSocketTable *self, gboolean replay)
 {

@@ -3,8 +3,6 @@
 
 #include <gtk/gtk.h>
 
-#include "hs-table.h"
-
 G_BEGIN_DECLS
 
 /* clang-format off */
@@ -22,7 +20,6 @@ GtkWidget  *hs_socket_table_new           (void);
 void        hs_socket_table_set_model     (HsSocketTable *self,
                                            GListModel    *model);
 GListModel *hs_socket_table_get_model     (HsSocketTable *self);
-HsTable    *hs_socket_table_get_table     (HsSocketTable *self);
 /* Whether the rows are a replay of the past rather than the kernel's (or
  * the model's) table now: marked on screen and for screen readers. */
 void        hs_socket_table_set_replay    (HsSocketTable *self,

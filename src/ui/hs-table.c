@@ -848,12 +848,11 @@ hs_table_focus (GtkWidget *widget, GtkDirectionType direction)
   return gtk_widget_grab_focus (widget);
 }
 
-void
-hs_table_scroll_to (HsTable *self, guint position)
+/* Scrolls so that row @position is in view. */
+static void
+scroll_to (HsTable *self, guint position)
 {
   double value, area, top;
-
-  g_return_if_fail (HS_IS_TABLE (self));
 
   if (self->vadjustment == NULL || self->row_height <= 0 || position >= n_items (self))
     return;
@@ -874,7 +873,7 @@ move_cursor (HsTable *self, guint position)
 
   self->cursor = position;
   gtk_selection_model_select_item (self->model, position, TRUE);
-  hs_table_scroll_to (self, position);
+  scroll_to (self, position);
   /* The rows are bound now, not at the next layout, so that the focus can
    * move to the row at once. */
   bind_visible (self);
@@ -1261,14 +1260,6 @@ hs_table_set_model (HsTable *self, GtkSelectionModel *model)
     gtk_adjustment_set_value (self->vadjustment, 0);
   /* The natural height follows the number of rows. */
   gtk_widget_queue_resize (GTK_WIDGET (self));
-}
-
-GtkSelectionModel *
-hs_table_get_model (HsTable *self)
-{
-  g_return_val_if_fail (HS_IS_TABLE (self), NULL);
-
-  return self->model;
 }
 
 void

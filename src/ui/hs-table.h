@@ -49,7 +49,6 @@ GtkWidget          *hs_table_new               (const HsTableColumn *columns,
                                                 guint                n_columns);
 void                hs_table_set_model         (HsTable            *self,
                                                 GtkSelectionModel  *model);
-GtkSelectionModel  *hs_table_get_model         (HsTable            *self);
 void                hs_table_set_format_func   (HsTable            *self,
                                                 HsTableFormatFunc   func,
                                                 gpointer            user_data);
@@ -59,9 +58,6 @@ void                hs_table_set_mark_property (HsTable            *self,
  * on the titles or below the last row. */
 guint               hs_table_get_position_at   (HsTable            *self,
                                                 double              y);
-/* Scrolls so that row @position is in view. */
-void                hs_table_scroll_to         (HsTable            *self,
-                                                guint               position);
 /* The rows that have widgets now: [*first, *end). For tests. */
 void                hs_table_get_bound_range   (HsTable            *self,
                                                 guint              *first,

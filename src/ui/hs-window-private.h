@@ -8,6 +8,7 @@
 #include "hs-playback.h"
 #include "hs-replay-model.h"
 #include "hs-socket-table.h"
+#include "hs-table.h"
 #include "hs-timeline.h"
 #include "hs-window.h"
 
