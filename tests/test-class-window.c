@@ -9,9 +9,14 @@
 #include "hs-canvas.h"
 #include "hs-connection-list.h"
 #include "hs-connection-trace.h"
+#include "hs-frame-memory.h"
 #include "hs-lanes.h"
 #include "hs-socket-item.h"
 #include "hs-window.h"
+
+#if defined(GDK_WINDOWING_X11) && defined(HAVE_X11_FRAME_MEMORY)
+#include <gdk/x11/gdkx.h>
+#endif
 
 #define DEADLINE_US (60 * G_USEC_PER_SEC)
 /* The class of the UI test; HANDSHAKE_TEST_CLIENTS sets another size for
@@ -694,6 +699,116 @@ test_client_role (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The shared memory mapped into this process and present in memory, in
+ * bytes: what frames have drawn into cairo's pools of shared memory. */
+static guint64
+shared_memory_bytes (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "RssShmem:");
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + strlen ("RssShmem:"), NULL, 10) * 1024;
+}
+
+static gboolean
+x11_shared_memory (GtkWidget *window)
+{
+#if defined(GDK_WINDOWING_X11) && defined(HAVE_X11_FRAME_MEMORY)
+  GdkDisplay *display = gtk_widget_get_display (window);
+  int opcode, event, error;
+
+  return GDK_IS_X11_DISPLAY (display) &&
+         GSK_IS_CAIRO_RENDERER (gtk_native_get_renderer (GTK_NATIVE (window))) &&
+         XQueryExtension (gdk_x11_display_get_xdisplay (display), "MIT-SHM", &opcode, &event,
+                          &error);
+#else
+  return FALSE;
+#endif
+}
+
+static void
+count_frame_cb (GdkFrameClock *clock, guint *frames)
+{
+  (*frames)++;
+}
+
+static void
+wait_frames (guint *frames, guint n)
+{
+  guint until = *frames + n;
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  while (*frames < until)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+/* Under X11 with GTK's software renderer, frames are copied to the X
+ * server through shared memory, which the window keeps from frame to frame
+ * (src/ui/hs-frame-memory.c): otherwise cairo makes a new segment for
+ * nearly every large frame, megabytes of fresh pages for the kernel to map
+ * and zero in the middle of the frame, and destroys it after. */
+static void
+test_frame_memory (void)
+{
+  g_autoptr (GSettings) settings = g_settings_new (APP_ID);
+  g_autofree char *theme = g_settings_get_string (settings, "theme");
+  GdkFrameClock *clock;
+  HsWindow *window;
+  guint64 frame_bytes, before, after;
+  guint frames = 0;
+  gulong handler;
+
+  g_settings_set_string (settings, "role", "local");
+  g_settings_set_int (settings, "window-width", 1280);
+  g_settings_set_int (settings, "window-height", 800);
+  window = hs_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  while (!gtk_widget_get_mapped (GTK_WIDGET (window)))
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!x11_shared_memory (GTK_WIDGET (window)))
+    {
+      gtk_window_destroy (GTK_WINDOW (window));
+      g_test_skip ("only X11 with GTK's software renderer and the X server's shared memory "
+                   "extension (MIT-SHM) copies frames through shared memory");
+      return;
+    }
+  g_assert_true (hs_frame_memory_is_kept (GTK_WIDGET (window)));
+
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (count_frame_cb), &frames);
+  wait_frames (&frames, 1);
+  frame_bytes = (guint64) gtk_widget_get_width (GTK_WIDGET (window)) *
+                gtk_widget_get_height (GTK_WIDGET (window)) * 4;
+  before = shared_memory_bytes ();
+
+  /* Whole-window frames: each switch between light and dark redraws every
+   * pixel. */
+  for (guint i = 0; i < 8; i++)
+    {
+      g_settings_set_string (settings, "theme", i % 2 == 0 ? "dark" : "light");
+      wait_frames (&frames, 1);
+    }
+  after = shared_memory_bytes ();
+  g_signal_handler_disconnect (clock, handler);
+  g_settings_set_string (settings, "theme", theme);
+
+  g_test_message ("8 frames of %" G_GUINT64_FORMAT " KiB: shared memory %" G_GUINT64_FORMAT
+                  " KiB before, %" G_GUINT64_FORMAT " KiB after",
+                  frame_bytes / 1024, before / 1024, after / 1024);
+  /* The frames' pages stayed mapped, and the same pages served every
+   * frame. */
+  g_assert_cmpuint (after, >=, frame_bytes * 9 / 10);
+  g_assert_cmpuint (after, <=, before + 3 * frame_bytes);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -708,6 +823,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/class/roles", test_roles);
   g_test_add_func ("/ui/class/server-many", test_server_many);
   g_test_add_func ("/ui/class/client-role", test_client_role);
+  g_test_add_func ("/ui/class/frame-memory", test_frame_memory);
 
   return g_test_run ();
 }

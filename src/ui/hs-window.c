@@ -8,6 +8,7 @@
 #include "hs-canvas.h"
 #include "hs-capture.h"
 #include "hs-diagram.h"
+#include "hs-frame-memory.h"
 #include "hs-labels.h"
 #include "hs-narration.h"
 #include "hs-pcap.h"
@@ -1677,6 +1678,7 @@ hs_window_init (HsWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   add_clicker_keys (self);
+  hs_frame_memory_keep (GTK_WIDGET (self));
   g_signal_connect_object (self->paned, "notify::max-position", G_CALLBACK (paned_max_position_cb),
                            self, G_CONNECT_SWAPPED);
 
