@@ -62,7 +62,8 @@ void          hs_socket_item_set_time_wait_deadline (HsSocketItem *self,
                                                      gint64        deadline_us);
 gint64        hs_socket_item_get_time_wait_deadline (HsSocketItem *self);
 
-/* The key rows are matched by: "local foreign". */
+/* The key rows are matched by: the same for the same two ends (local,
+ * foreign), different otherwise; not meant to be read. */
 char         *hs_socket_item_make_key       (const HsAddress *local,
                                              const HsAddress *foreign);
 

@@ -136,6 +136,11 @@ struct _HsConnectionList
   GPtrArray *rows;   /* HsConnectionRow, index id - 1 */
   guint n_announced; /* rows the model has announced (items-changed) */
   guint announce_id;
+  /* The wall-clock second the last row appeared in, and its text: a class
+   * arrives within a few seconds, and GLib reads the local time zone from
+   * disk each time it is asked for it. */
+  gint64 since_second;
+  char *since_text;
 };
 
 static void hs_connection_list_model_init (GListModelInterface *iface);
@@ -233,15 +238,21 @@ add_rows (HsConnectionList *self, const HsEvent *event)
     {
       HsConnectionRow *row = g_object_new (HS_TYPE_CONNECTION_ROW, NULL);
       gint64 event_time = event != NULL ? event->time_us : latest;
-      g_autoptr (GDateTime) when = NULL;
-
-      row->id = id;
       /* The trace's clock is monotonic; the row shows the wall clock of the
        * moment the connection appeared, as a teacher reads it. */
-      when = g_date_time_new_from_unix_local ((g_get_real_time () - (latest - event_time)) /
-                                              G_USEC_PER_SEC);
+      gint64 second = (g_get_real_time () - (latest - event_time)) / G_USEC_PER_SEC;
+
+      row->id = id;
+      if (self->since_text == NULL || second != self->since_second)
+        {
+          g_autoptr (GDateTime) when = g_date_time_new_from_unix_local (second);
+
+          g_free (self->since_text);
+          self->since_text = g_date_time_format (when, "%H:%M:%S");
+          self->since_second = second;
+        }
       g_free (row->since);
-      row->since = g_date_time_format (when, "%H:%M:%S");
+      row->since = g_strdup (self->since_text);
       g_ptr_array_add (self->rows, row);
       update_address (self, row);
     }
@@ -339,6 +350,7 @@ hs_connection_list_dispose (GObject *object)
   g_clear_handle_id (&self->announce_id, g_source_remove);
   g_clear_object (&self->trace);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
+  g_clear_pointer (&self->since_text, g_free);
 
   G_OBJECT_CLASS (hs_connection_list_parent_class)->dispose (object);
 }
