@@ -367,6 +367,67 @@ test_show_all (void)
   close (fd);
 }
 
+/* Rows and connections are matched by their two ends' key: equal for the
+ * same two ends, different whenever an end differs, and blind to the bytes
+ * an address of another family or of no family does not use. */
+static void
+test_socket_key (void)
+{
+  HsAddress a = { 4, { 127, 0, 0, 1 }, 5005 };
+  HsAddress b = { 4, { 127, 0, 0, 1 }, 41234 };
+  HsAddress v6 = { 6, { [15] = 1 }, 5005 };
+  HsAddress unknown = { 0, { 0 }, 0 };
+  HsAddress unknown_garbage = { 0, { 9, 9, 9 }, 0 };
+  HsAddress a_garbage = a;
+  HsAddress *variants[] = { &a, &b, &v6, &unknown };
+  g_autofree char *key = hs_socket_item_make_key (&a, &b);
+  g_autofree char *same = hs_socket_item_make_key (&a, &b);
+  g_autofree char *garbage = NULL;
+  g_autofree char *unknowns = hs_socket_item_make_key (&unknown, &a);
+  g_autofree char *unknowns_garbage = hs_socket_item_make_key (&unknown_garbage, &a);
+
+  a_garbage.addr[8] = 0xff; /* past an IPv4 address */
+  garbage = hs_socket_item_make_key (&a_garbage, &b);
+  g_assert_cmpstr (key, ==, same);
+  g_assert_cmpstr (key, ==, garbage);
+  g_assert_cmpstr (unknowns, ==, unknowns_garbage);
+
+  /* Every ordered pair of different ends gives a different key. */
+  for (guint i = 0; i < G_N_ELEMENTS (variants); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (variants); j++)
+      for (guint k = 0; k < G_N_ELEMENTS (variants); k++)
+        for (guint l = 0; l < G_N_ELEMENTS (variants); l++)
+          {
+            g_autofree char *one = hs_socket_item_make_key (variants[i], variants[j]);
+            g_autofree char *other = hs_socket_item_make_key (variants[k], variants[l]);
+
+            if (i == k && j == l)
+              g_assert_cmpstr (one, ==, other);
+            else
+              g_assert_cmpstr (one, !=, other);
+          }
+
+  /* Each byte and the port count. */
+  for (guint i = 0; i < 16; i++)
+    {
+      HsAddress changed = v6;
+      g_autofree char *one = hs_socket_item_make_key (&v6, &a);
+      g_autofree char *other = NULL;
+
+      changed.addr[i] ^= 0x10;
+      other = hs_socket_item_make_key (&changed, &a);
+      g_assert_cmpstr (one, !=, other);
+    }
+  {
+    HsAddress port = a;
+    g_autofree char *other = NULL;
+
+    port.port = 5006;
+    other = hs_socket_item_make_key (&port, &b);
+    g_assert_cmpstr (key, !=, other);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -378,6 +439,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/session/syn-retransmission", test_syn_retransmission);
   g_test_add_func ("/net/session/abort", test_abort);
   g_test_add_func ("/net/session/show-all", test_show_all);
+  g_test_add_func ("/net/session/socket-key", test_socket_key);
 
   return g_test_run ();
 }
