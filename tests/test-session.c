@@ -418,13 +418,24 @@ test_socket_key (void)
       other = hs_socket_item_make_key (&changed, &a);
       g_assert_cmpstr (one, !=, other);
     }
+  for (guint bit = 0; bit < 16; bit++)
+    {
+      HsAddress port = a;
+      g_autofree char *other = NULL;
+
+      port.port ^= (guint16) (1u << bit);
+      other = hs_socket_item_make_key (&port, &b);
+      g_assert_cmpstr (key, !=, other);
+    }
+
+  /* An end of no known family is only that, whatever its port. */
   {
-    HsAddress port = a;
+    HsAddress unknown_port = unknown;
     g_autofree char *other = NULL;
 
-    port.port = 5006;
-    other = hs_socket_item_make_key (&port, &b);
-    g_assert_cmpstr (key, !=, other);
+    unknown_port.port = 80;
+    other = hs_socket_item_make_key (&unknown_port, &a);
+    g_assert_cmpstr (unknowns, ==, other);
   }
 }
 

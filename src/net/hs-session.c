@@ -52,7 +52,7 @@ typedef struct
   gboolean syn_pending; /* connect() was called; its SYN not yet shown */
   gboolean aborted[2];
   char *target; /* "host:port" as the user typed it */
-  char *key;    /* "client server", once the 4-tuple is known */
+  char *key;    /* of (client, server), once the 4-tuple is known */
   HsConnectionItem *item;
   gsize bytes_kept;
   gint64 accepted_us; /* when accept() returned it, 0 for our own client's */
@@ -119,13 +119,13 @@ struct _HsSession
   gsize max_bytes_kept;
   guint n_refused;
   GListStore *connections; /* HsConnectionItem */
-  GHashTable *conn_by_key; /* "client server" → Conn* (borrowed) */
+  GHashTable *conn_by_key; /* key of (client, server) → Conn* (borrowed) */
 
   /* Capture (server and client roles, with CAP_NET_RAW). */
   gboolean capture_enabled;
   HsLiveCapture *capture;
   char *capture_description;
-  GHashTable *pending; /* "client server" → GArray of Pending */
+  GHashTable *pending; /* key of (client, server) → GArray of Pending */
   guint n_pending;
   gint64 last_prune_us;
   guint16 capture_ports[2];

@@ -23,79 +23,123 @@
  * fresh pages that the kernel must map and zero, in this process and in
  * the X server, which took a third to a half of such a frame.
  *
- * Holding one image from a pool keeps that pool, and the pages frames have
- * used in it, for the life of the window. cairo sizes a pool by its first
- * image: eight times that image, rounded up to a power of two, in blocks
- * no larger than the rounded image. An image of the whole monitor thus
- * leaves room for frames of the whole monitor. It is never drawn on, so it
- * costs address space, not memory: what stays mapped is what frames have
- * drawn in.
+ * A small image kept from a pool keeps that pool, and the pages frames
+ * have used in it, for as long as the window is realized. cairo sizes a
+ * pool by the image it is made for: its blocks are at most the smallest
+ * power of two above that image's size, and there are eight of them. So
+ * the pool is made with a passing image of half the largest frame's
+ * block, the small image is taken from it, and the passing image is
+ * given back: its pages (cairo clears them) are the first that frames
+ * use. The largest frame is the window's surface or its monitor,
+ * whichever is larger.
  *
- * With a GPU renderer (GL, Vulkan), on Wayland, or without the X server's
- * shared memory extension, this does nothing.
+ * With a GPU renderer (GL, Vulkan), on Wayland, or where cairo cannot
+ * share memory with the X server, this does nothing.
  */
 
 #define KEY "hs-frame-memory"
 
+typedef struct
+{
+  cairo_surface_t *keep; /* the small image that keeps the pool */
+  gsize block;           /* the largest frame the pool takes, in bytes */
+} FrameMemory;
+
+static void
+frame_memory_free (FrameMemory *memory)
+{
+  cairo_surface_destroy (memory->keep);
+  g_free (memory);
+}
+
 #if defined(GDK_WINDOWING_X11) && defined(HAVE_X11_FRAME_MEMORY)
-/* An image of @width × @height pixels from cairo's shared memory for
- * @surface's display, or NULL. */
-static cairo_surface_t *
-hold_pool (GdkSurface *surface, int width, int height)
+/* Images from cairo's shared memory have the X display as their device;
+ * where cairo cannot share memory it makes plain images, which have none. */
+static gboolean
+is_shared (cairo_surface_t *image)
+{
+  return cairo_surface_status (image) == CAIRO_STATUS_SUCCESS &&
+         cairo_surface_get_device (image) != NULL;
+}
+
+/* A pool for frames of up to @bytes for @surface's display, kept by the
+ * returned memory; NULL where there is none to be had. */
+static FrameMemory *
+make_pool (GdkSurface *surface, gsize bytes)
 {
   Display *xdisplay = gdk_x11_display_get_xdisplay (gdk_surface_get_display (surface));
   Window xid = gdk_x11_surface_get_xid (surface);
   XWindowAttributes attributes;
-  cairo_surface_t *window_surface, *held;
+  cairo_surface_t *window_surface, *maker, *keep;
+  gsize block = 64 * 1024; /* cairo's smallest largest block */
   int opcode, event, error;
+  FrameMemory *memory;
 
   /* Without the extension cairo copies frames another way. */
   if (!XQueryExtension (xdisplay, "MIT-SHM", &opcode, &event, &error))
     return NULL;
   if (xid == None || !XGetWindowAttributes (xdisplay, xid, &attributes))
     return NULL;
+  while (block < bytes)
+    block <<= 1;
 
   window_surface = cairo_xlib_surface_create (xdisplay, xid, attributes.visual, 1, 1);
-  held = cairo_surface_create_similar_image (window_surface, CAIRO_FORMAT_ARGB32, width, height);
+  /* Rows of 4096 bytes, just over half the block: the pool's blocks are
+   * then the block's size. */
+  maker = cairo_surface_create_similar_image (window_surface, CAIRO_FORMAT_ARGB32, 1024,
+                                              (int) (block / 2 / 4096 + 1));
+  keep = cairo_surface_create_similar_image (window_surface, CAIRO_FORMAT_ARGB32, 16, 8);
   cairo_surface_destroy (window_surface);
-  if (cairo_surface_status (held) != CAIRO_STATUS_SUCCESS)
+  if (!is_shared (maker) || !is_shared (keep))
     {
-      cairo_surface_destroy (held);
+      cairo_surface_destroy (maker);
+      cairo_surface_destroy (keep);
       return NULL;
     }
-  return held;
+  cairo_surface_destroy (maker);
+
+  memory = g_new0 (FrameMemory, 1);
+  memory->keep = keep;
+  memory->block = block;
+  return memory;
 }
 
-/* Holds an image of @monitor's size unless a large enough one is held: a
- * window moved to a larger screen (a projector) gets a larger pool. */
+/* Makes sure @window keeps a pool for frames of @surface as large as the
+ * surface and @monitor (if any), making a new one when it has grown: a
+ * window moved to a larger screen (a projector). The old pool goes once
+ * nothing else is in it. */
 static void
-hold_for_monitor (GtkWidget *window, GdkSurface *surface, GdkMonitor *monitor)
+keep_for (GtkWidget *window, GdkSurface *surface, GdkMonitor *monitor)
 {
-  cairo_surface_t *held = g_object_get_data (G_OBJECT (window), KEY);
+  FrameMemory *memory = g_object_get_data (G_OBJECT (window), KEY);
   int scale = gdk_surface_get_scale_factor (surface);
+  gsize pixels = (gsize) gdk_surface_get_width (surface) * (gsize) gdk_surface_get_height (surface);
   GdkRectangle geometry;
-  int width, height;
 
-  if (monitor == NULL)
-    return;
-  gdk_monitor_get_geometry (monitor, &geometry);
-  width = MAX (geometry.width * scale, 1);
-  height = MAX (geometry.height * scale, 1);
-  if (held != NULL && cairo_image_surface_get_width (held) >= width &&
-      cairo_image_surface_get_height (held) >= height)
+  if (monitor != NULL)
+    {
+      gdk_monitor_get_geometry (monitor, &geometry);
+      pixels = MAX (pixels, (gsize) geometry.width * (gsize) geometry.height);
+    }
+  pixels *= (gsize) scale * (gsize) scale;
+  if (pixels == 0 || (memory != NULL && memory->block >= pixels * 4))
     return;
 
-  /* The old pool goes once nothing else is in it. */
-  g_object_set_data (G_OBJECT (window), KEY, NULL);
-  held = hold_pool (surface, width, height);
-  if (held != NULL)
-    g_object_set_data_full (G_OBJECT (window), KEY, held, (GDestroyNotify) cairo_surface_destroy);
+  memory = make_pool (surface, pixels * 4);
+  if (memory != NULL)
+    g_object_set_data_full (G_OBJECT (window), KEY, memory, (GDestroyNotify) frame_memory_free);
 }
 
 static void
 enter_monitor_cb (GdkSurface *surface, GdkMonitor *monitor, GtkWidget *window)
 {
-  hold_for_monitor (window, surface, monitor);
+  keep_for (window, surface, monitor);
+}
+
+static void
+surface_size_cb (GdkSurface *surface, GParamSpec *pspec, GtkWidget *window)
+{
+  keep_for (window, surface, NULL);
 }
 #endif
 
@@ -109,10 +153,11 @@ realize_cb (GtkWidget *window)
   if (surface == NULL || !GDK_IS_X11_SURFACE (surface) || !GSK_IS_CAIRO_RENDERER (renderer))
     return;
   /* The monitor the window will most likely show on, until it shows. */
-  hold_for_monitor (window, surface,
-                    gdk_display_get_monitor_at_surface (gdk_surface_get_display (surface),
-                                                        surface));
+  keep_for (window, surface,
+            gdk_display_get_monitor_at_surface (gdk_surface_get_display (surface), surface));
   g_signal_connect_object (surface, "enter-monitor", G_CALLBACK (enter_monitor_cb), window, 0);
+  g_signal_connect_object (surface, "notify::width", G_CALLBACK (surface_size_cb), window, 0);
+  g_signal_connect_object (surface, "notify::height", G_CALLBACK (surface_size_cb), window, 0);
 #endif
 }
 
@@ -134,9 +179,12 @@ hs_frame_memory_keep (GtkWidget *window)
   g_signal_connect (window, "unrealize", G_CALLBACK (unrealize_cb), NULL);
 }
 
-/* Whether @window holds frame memory: for tests. */
-gboolean
-hs_frame_memory_is_kept (GtkWidget *window)
+/* The largest frame @window's kept memory takes, in bytes; 0 when it keeps
+ * none. For tests. */
+gsize
+hs_frame_memory_get_block (GtkWidget *window)
 {
-  return g_object_get_data (G_OBJECT (window), KEY) != NULL;
+  FrameMemory *memory = g_object_get_data (G_OBJECT (window), KEY);
+
+  return memory != NULL ? memory->block : 0;
 }

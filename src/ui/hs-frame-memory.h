@@ -5,8 +5,11 @@
 
 G_BEGIN_DECLS
 
-void hs_frame_memory_keep (GtkWidget *window);
+/* clang-format off */
 
-gboolean hs_frame_memory_is_kept (GtkWidget *window);
+void  hs_frame_memory_keep      (GtkWidget *window);
+gsize hs_frame_memory_get_block (GtkWidget *window);
+
+/* clang-format on */
 
 G_END_DECLS
