@@ -45,6 +45,7 @@ typedef struct
   gsize block;           /* the largest frame the pool takes, in bytes */
 } FrameMemory;
 
+#if defined(GDK_WINDOWING_X11) && defined(HAVE_X11_FRAME_MEMORY)
 static void
 frame_memory_free (FrameMemory *memory)
 {
@@ -52,7 +53,6 @@ frame_memory_free (FrameMemory *memory)
   g_free (memory);
 }
 
-#if defined(GDK_WINDOWING_X11) && defined(HAVE_X11_FRAME_MEMORY)
 /* Images from cairo's shared memory have the X display as their device;
  * where cairo cannot share memory it makes plain images, which have none. */
 static gboolean
