@@ -599,7 +599,6 @@ hs_lanes_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   HsTrace *trace = self->list != NULL ? hs_connection_list_get_trace (self->list) : NULL;
   gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
   GdkRGBA fg;
-  cairo_t *cr;
   PangoLayout *layout;
 
   self->drawn_first = self->drawn_end = 0;
@@ -615,18 +614,23 @@ hs_lanes_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   self->drawn_end = end;
 
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
   layout = lane_layout (self);
-
+  /* A picture per lane: GTK's software renderer first replays a cairo
+   * picture into a new image of its size, and images of one lane reuse the
+   * memory the last one gave back, where one of the whole overview was
+   * megabytes of fresh memory whenever it was drawn. Whole lanes side by
+   * side make one rectangle of damage however many change. */
   for (guint i = first; i < end; i++)
     {
       g_autoptr (HsConnectionRow) row = g_list_model_get_item (G_LIST_MODEL (self->list), i);
+      double y = i * h - scroll;
+      cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, y, width, h));
 
-      draw_lane (self, cr, layout, trace, row, i * h - scroll, width, i == selected, &fg, dark);
+      draw_lane (self, cr, layout, trace, row, y, width, i == selected, &fg, dark);
+      cairo_destroy (cr);
     }
 
   g_object_unref (layout);
-  cairo_destroy (cr);
 }
 
 static void
