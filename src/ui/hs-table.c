@@ -38,6 +38,7 @@ struct _HsTableRow
   guint n_cells;
   char *label; /* what a screen reader says */
   guint context_serial;
+  char *font_key; /* the row's font, for the table's laid-out texts */
   int line_height;
   guint line_serial;
   gboolean shown; /* bound to an item, drawn and known to screen readers */
@@ -78,6 +79,12 @@ struct _HsTable
   guint first;
   int row_height;
   int header_height;
+
+  /* Laid-out texts by font, column, width and text, shared by the rows:
+   * a class arriving binds the rows in view to new connections, whose
+   * cells mostly repeat what other rows show (an address, a state, a
+   * time), and shaping them anew was a fifth of such a frame. */
+  GHashTable *layouts;
 
   guint cursor; /* the keyboard's row, or GTK_INVALID_LIST_POSITION */
   guint focus_idle;
@@ -312,33 +319,46 @@ hs_table_row_measure (GtkWidget *widget,
     *minimum = *natural = row_line_height (HS_TABLE_ROW (widget));
 }
 
+/* Past this many laid-out texts the table starts afresh. */
+#define MAX_LAYOUTS 4096
+
 static PangoLayout *
 cell_layout (HsTableRow *self, guint column, int width)
 {
   HsTable *table = self->table;
   Cell *cell = &self->cells[column];
+  g_autofree char *key = NULL;
+  PangoLayout *layout;
 
   if (cell->layout != NULL && cell->layout_width == width)
     return cell->layout;
 
-  if (cell->layout == NULL)
+  g_clear_object (&cell->layout);
+  key = g_strdup_printf ("%s\x1f%u\x1f%d\x1f%d\x1f%s", self->font_key != NULL ? self->font_key : "",
+                         column, width, self->header, cell->text);
+  layout = g_hash_table_lookup (table->layouts, key);
+  if (layout == NULL)
     {
       /* Text, never markup: a cell may show what a peer sent. */
-      cell->layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), cell->text);
-      pango_layout_set_single_paragraph_mode (cell->layout, TRUE);
-      pango_layout_set_ellipsize (cell->layout, PANGO_ELLIPSIZE_END);
+      layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), cell->text);
+      pango_layout_set_single_paragraph_mode (layout, TRUE);
+      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
       if (table->columns[column].numeric && !self->header)
         {
           PangoAttrList *attrs = pango_attr_list_new ();
 
           pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum=1"));
-          pango_layout_set_attributes (cell->layout, attrs);
+          pango_layout_set_attributes (layout, attrs);
           pango_attr_list_unref (attrs);
         }
+      pango_layout_set_width (layout, MAX (1, width) * PANGO_SCALE);
+      pango_layout_set_alignment (layout, table->columns[column].numeric ? PANGO_ALIGN_RIGHT
+                                                                         : PANGO_ALIGN_LEFT);
+      if (g_hash_table_size (table->layouts) >= MAX_LAYOUTS)
+        g_hash_table_remove_all (table->layouts);
+      g_hash_table_insert (table->layouts, g_steal_pointer (&key), layout);
     }
-  pango_layout_set_width (cell->layout, MAX (1, width) * PANGO_SCALE);
-  pango_layout_set_alignment (cell->layout, table->columns[column].numeric ? PANGO_ALIGN_RIGHT
-                                                                           : PANGO_ALIGN_LEFT);
+  cell->layout = g_object_ref (layout);
   cell->layout_width = width;
   return cell->layout;
 }
@@ -356,11 +376,20 @@ hs_table_row_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   if (self->cells == NULL || table->widths == NULL)
     return;
   /* The font changed (a style, the text scale, the row marked bold). */
-  if (serial != self->context_serial)
+  if (serial != self->context_serial || self->font_key == NULL)
     {
+      PangoContext *context = gtk_widget_get_pango_context (widget);
+      g_autofree char *font =
+          pango_font_description_to_string (pango_context_get_font_description (context));
+
       for (guint i = 0; i < self->n_cells; i++)
         g_clear_object (&self->cells[i].layout);
       self->context_serial = serial;
+      /* What else of the context shapes text: resolution and direction. */
+      g_free (self->font_key);
+      self->font_key =
+          g_strdup_printf ("%s\x1f%g\x1f%d", font, pango_cairo_context_get_resolution (context),
+                           (int) pango_context_get_base_dir (context));
     }
 
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &color);
@@ -396,6 +425,7 @@ hs_table_row_dispose (GObject *object)
     }
   clear_cells (self);
   g_clear_pointer (&self->label, g_free);
+  g_clear_pointer (&self->font_key, g_free);
 
   G_OBJECT_CLASS (hs_table_row_parent_class)->dispose (object);
 }
@@ -1127,6 +1157,7 @@ hs_table_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->vadjustment, self);
   g_clear_object (&self->hadjustment);
   g_clear_object (&self->vadjustment);
+  g_clear_pointer (&self->layouts, g_hash_table_unref);
 
   G_OBJECT_CLASS (hs_table_parent_class)->dispose (object);
 }
@@ -1183,6 +1214,7 @@ hs_table_init (HsTable *self)
 
   self->cursor = GTK_INVALID_LIST_POSITION;
   self->rows = g_ptr_array_new ();
+  self->layouts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
 
