@@ -319,8 +319,9 @@ hs_table_row_measure (GtkWidget *widget,
     *minimum = *natural = row_line_height (HS_TABLE_ROW (widget));
 }
 
-/* Past this many laid-out texts the table starts afresh. */
-#define MAX_LAYOUTS 4096
+/* Past this many laid-out texts the table starts afresh: a few times the
+ * cells in view (about 30 rows of 8 on a 4K screen), a megabyte or so. */
+#define MAX_LAYOUTS 512
 
 static PangoLayout *
 cell_layout (HsTableRow *self, guint column, int width)
