@@ -454,6 +454,25 @@ all_closed (gpointer data)
 }
 
 static void
+count_frame_cb (GdkFrameClock *clock, guint *frames)
+{
+  (*frames)++;
+}
+
+static void
+wait_frames (guint *frames, guint n)
+{
+  guint until = *frames + n;
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  while (*frames < until)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static void
 test_server_many (void)
 {
   g_autoptr (GSettings) settings = g_settings_new (APP_ID);
@@ -576,6 +595,22 @@ test_server_many (void)
     count.n = n_clients - 1;
     wait_for (table_has_exactly, &count, "the kernel's table to show one fewer open");
     count.n = n_clients;
+  }
+
+  /* With the class settled, the overview draws anew only the lanes that
+   * changed: redrawn, the lanes in view give GTK the pictures it has. */
+  {
+    guint frames = 0;
+    gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (count_frame_cb), &frames);
+
+    gtk_widget_queue_draw (GTK_WIDGET (lanes));
+    wait_frames (&frames, 1);
+    g_signal_handler_disconnect (clock, handler);
+    hs_lanes_get_drawn_range (lanes, &first, &end);
+    g_test_message ("a redraw of the settled overview drew %u of its %u lanes anew",
+                    hs_lanes_get_n_redrawn (lanes), end - first);
+    g_assert_cmpuint (end, >, first);
+    g_assert_cmpuint (hs_lanes_get_n_redrawn (lanes), <=, 2);
   }
 
   peer_say (&peer, "close\n");
@@ -762,25 +797,6 @@ x11_shared_memory (GtkWidget *window)
 #else
   return FALSE;
 #endif
-}
-
-static void
-count_frame_cb (GdkFrameClock *clock, guint *frames)
-{
-  (*frames)++;
-}
-
-static void
-wait_frames (guint *frames, guint n)
-{
-  guint until = *frames + n;
-  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
-
-  while (*frames < until)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
 }
 
 /* Under X11 with GTK's software renderer, frames are copied to the X

@@ -40,6 +40,13 @@ struct _HsLanes
 
   guint drawn_first;
   guint drawn_end;
+  guint redrawn; /* lanes the last frame drew anew */
+
+  /* The last frame's picture of each lane in view, by connection id
+   * (LanePicture): a lane that looks the same and has not moved gives GTK
+   * the same node, which it does not redraw. A class that has arrived then
+   * costs a frame only the lanes that changed. */
+  GHashTable *pictures;
 
   /* Laid-out texts that recur in every lane (flags, state names), so a
    * frame shapes only what is new. */
@@ -84,6 +91,31 @@ typedef struct
 {
   double r, g, b;
 } Rgb;
+
+typedef struct
+{
+  GskRenderNode *node;
+  /* What the picture shows and where: all that draw_lane() reads. */
+  char *address;
+  guint port;
+  HsTcpState state;
+  guint n_segments;
+  gboolean selected;
+  double y, width, font_scale;
+  int scale;
+  gboolean dark;
+  GdkRGBA fg;
+} LanePicture;
+
+static void
+lane_picture_free (gpointer data)
+{
+  LanePicture *picture = data;
+
+  gsk_render_node_unref (picture->node);
+  g_free (picture->address);
+  g_free (picture);
+}
 
 static double
 lane_height (HsLanes *self)
@@ -584,6 +616,15 @@ prewarm_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+same_look (const LanePicture *a, const LanePicture *b)
+{
+  return g_strcmp0 (a->address, b->address) == 0 && a->port == b->port && a->state == b->state &&
+         a->n_segments == b->n_segments && a->selected == b->selected && a->y == b->y &&
+         a->width == b->width && a->font_scale == b->font_scale && a->scale == b->scale &&
+         a->dark == b->dark && gdk_rgba_equal (&a->fg, &b->fg);
+}
+
 static void
 hs_lanes_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
@@ -600,8 +641,10 @@ hs_lanes_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
   GdkRGBA fg;
   PangoLayout *layout;
+  GHashTable *pictures;
 
   self->drawn_first = self->drawn_end = 0;
+  self->redrawn = 0;
   if (n == 0 || trace == NULL || width <= 0 || height <= 0)
     return;
 
@@ -620,15 +663,48 @@ hs_lanes_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
    * memory the last one gave back, where one of the whole overview was
    * megabytes of fresh memory whenever it was drawn. Whole lanes side by
    * side make one rectangle of damage however many change. */
+  pictures = g_hash_table_new_full (NULL, NULL, NULL, lane_picture_free);
   for (guint i = first; i < end; i++)
     {
       g_autoptr (HsConnectionRow) row = g_list_model_get_item (G_LIST_MODEL (self->list), i);
-      double y = i * h - scroll;
-      cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, y, width, h));
+      gpointer id = GUINT_TO_POINTER (hs_connection_row_get_id (row));
+      LanePicture look = {
+        NULL,
+        (char *) hs_connection_row_get_address (row),
+        hs_connection_row_get_port (row),
+        hs_connection_row_get_state (row),
+        hs_connection_row_get_segments (row)->len,
+        i == selected,
+        i * h - scroll,
+        width,
+        self->font_scale,
+        gtk_widget_get_scale_factor (widget),
+        dark,
+        fg,
+      };
+      LanePicture *picture = NULL;
 
-      draw_lane (self, cr, layout, trace, row, y, width, i == selected, &fg, dark);
-      cairo_destroy (cr);
+      if (g_hash_table_steal_extended (self->pictures, id, NULL, (gpointer *) &picture) &&
+          !same_look (picture, &look))
+        g_clear_pointer (&picture, lane_picture_free);
+      if (picture == NULL)
+        {
+          GtkSnapshot *lane = gtk_snapshot_new ();
+          cairo_t *cr = gtk_snapshot_append_cairo (lane, &GRAPHENE_RECT_INIT (0, look.y, width, h));
+
+          draw_lane (self, cr, layout, trace, row, look.y, width, look.selected, &fg, dark);
+          cairo_destroy (cr);
+          picture = g_memdup2 (&look, sizeof look);
+          picture->address = g_strdup (look.address);
+          picture->node = gtk_snapshot_free_to_node (lane);
+          self->redrawn++;
+        }
+      if (picture->node != NULL)
+        gtk_snapshot_append_node (snapshot, picture->node);
+      g_hash_table_insert (pictures, id, picture);
     }
+  g_hash_table_unref (self->pictures);
+  self->pictures = pictures;
 
   g_object_unref (layout);
 }
@@ -816,6 +892,7 @@ hs_lanes_dispose (GObject *object)
   g_clear_object (&self->vadjustment);
   g_clear_pointer (&self->layouts, g_hash_table_unref);
   g_clear_pointer (&self->sprites, g_hash_table_unref);
+  g_clear_pointer (&self->pictures, g_hash_table_unref);
   g_clear_pointer (&self->font, pango_font_description_free);
 
   G_OBJECT_CLASS (hs_lanes_parent_class)->dispose (object);
@@ -861,6 +938,7 @@ hs_lanes_init (HsLanes *self)
   self->layouts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->sprites = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) cairo_surface_destroy);
+  self->pictures = g_hash_table_new_full (NULL, NULL, NULL, lane_picture_free);
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
 
@@ -908,6 +986,8 @@ hs_lanes_set_selection (HsLanes *self, GtkSingleSelection *selection)
   g_clear_object (&self->list);
   g_set_object (&self->selection, selection);
   self->prewarmed = 0;
+  /* Another list's connections have other ids. */
+  g_hash_table_remove_all (self->pictures);
 
   if (selection != NULL)
     {
@@ -950,4 +1030,12 @@ hs_lanes_get_drawn_range (HsLanes *self, guint *first, guint *end)
 
   *first = self->drawn_first;
   *end = self->drawn_end;
+}
+
+guint
+hs_lanes_get_n_redrawn (HsLanes *self)
+{
+  g_return_val_if_fail (HS_IS_LANES (self), 0);
+
+  return self->redrawn;
 }

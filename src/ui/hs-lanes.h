@@ -34,6 +34,8 @@ void        hs_lanes_set_font_scale  (HsLanes *self,
 void        hs_lanes_get_drawn_range (HsLanes *self,
                                       guint   *first,
                                       guint   *end);
+/* How many of those lanes it drew anew rather than reused, for tests. */
+guint       hs_lanes_get_n_redrawn   (HsLanes *self);
 
 /* clang-format on */
 
