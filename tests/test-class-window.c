@@ -472,6 +472,26 @@ wait_frames (guint *frames, guint n)
     }
 }
 
+/* Runs the main loop until the overview has been drawn in a frame after
+ * the one counted in @snapshots; returns how many lanes that frame drew
+ * anew. */
+static guint
+wait_lanes_drawn (HsLanes *lanes, guint snapshots)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+  guint now;
+
+  for (;;)
+    {
+      guint redrawn = hs_lanes_get_n_redrawn (lanes, &now);
+
+      if (now != snapshots)
+        return redrawn;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
 static void
 test_server_many (void)
 {
@@ -598,19 +618,31 @@ test_server_many (void)
   }
 
   /* With the class settled, the overview draws anew only the lanes that
-   * changed: redrawn, the lanes in view give GTK the pictures it has. */
+   * changed: redrawn, the lanes in view give GTK the pictures it has; a
+   * lane newly selected is drawn anew. */
   {
-    guint frames = 0;
-    gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (count_frame_cb), &frames);
+    GtkSingleSelection *selection =
+        GTK_SINGLE_SELECTION (g_object_get_data (G_OBJECT (window), "hs-connection-selection"));
+    guint snapshots, redrawn;
 
+    g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (lanes)));
+    hs_lanes_get_n_redrawn (lanes, &snapshots);
     gtk_widget_queue_draw (GTK_WIDGET (lanes));
-    wait_frames (&frames, 1);
-    g_signal_handler_disconnect (clock, handler);
+    redrawn = wait_lanes_drawn (lanes, snapshots);
     hs_lanes_get_drawn_range (lanes, &first, &end);
-    g_test_message ("a redraw of the settled overview drew %u of its %u lanes anew",
-                    hs_lanes_get_n_redrawn (lanes), end - first);
+    g_test_message ("a redraw of the settled overview drew %u of its %u lanes anew", redrawn,
+                    end - first);
     g_assert_cmpuint (end, >, first);
-    g_assert_cmpuint (hs_lanes_get_n_redrawn (lanes), <=, 2);
+    g_assert_cmpuint (redrawn, <=, 2);
+
+    /* The newest lane is in view (the overview follows the newest). */
+    g_assert_cmpuint (end, ==, n_clients);
+    hs_lanes_get_n_redrawn (lanes, &snapshots);
+    gtk_single_selection_set_selected (selection, n_clients - 1);
+    redrawn = wait_lanes_drawn (lanes, snapshots);
+    g_test_message ("selecting the newest lane drew %u lanes anew", redrawn);
+    g_assert_cmpuint (redrawn, >=, 1);
+    g_assert_cmpuint (redrawn, <=, 3);
   }
 
   peer_say (&peer, "close\n");

@@ -277,6 +277,66 @@ test_changes_and_names (Fixture *f, gconstpointer data)
     g_assert_false (gtk_widget_has_css_class (child, "changed"));
 }
 
+/* The weight a cell's text was laid out with. */
+static PangoWeight
+cell_weight (Fixture *f, guint position)
+{
+  PangoLayout *layout = hs_table_get_cell_layout (f->table, position, 0);
+
+  g_assert_nonnull (layout);
+  return pango_font_description_get_weight (
+      pango_context_get_font_description (pango_layout_get_context (layout)));
+}
+
+/* Rows share what they have laid out, but a marked (bold) row's text is
+ * not drawn bold in the others, nor theirs regular in it. */
+static void
+test_shared_texts (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GtkCssProvider) bold = gtk_css_provider_new ();
+
+  gtk_css_provider_load_from_data (bold, "datarow.changed { font-weight: bold; }", -1);
+  gtk_style_context_add_provider_for_display (gtk_widget_get_display (GTK_WIDGET (f->table)),
+                                              GTK_STYLE_PROVIDER (bold),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  add_items (f, 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr (TestItem) item = g_list_model_get_item (G_LIST_MODEL (f->store), i);
+
+      g_object_set (item, "name", "same text", NULL);
+    }
+  wait_frames (f, 2);
+  g_assert_true (hs_table_get_cell_layout (f->table, 0, 0) ==
+                 hs_table_get_cell_layout (f->table, 2, 0));
+  g_assert_cmpint (cell_weight (f, 0), ==, PANGO_WEIGHT_NORMAL);
+
+  /* Each row marked in turn, the one that laid the text out first too:
+   * bold there, and still regular in the others. */
+  for (guint m = 0; m < 3; m++)
+    {
+      g_autoptr (TestItem) marked = g_list_model_get_item (G_LIST_MODEL (f->store), m);
+
+      g_object_set (marked, "mark", TRUE, NULL);
+      wait_frames (f, 2);
+      for (guint i = 0; i < 3; i++)
+        {
+          PangoWeight expected = i == m ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL;
+
+          g_assert_cmpint (cell_weight (f, i), ==, expected);
+        }
+
+      /* Unmarked again: regular, and the others too. */
+      g_object_set (marked, "mark", FALSE, NULL);
+      wait_frames (f, 2);
+      for (guint i = 0; i < 3; i++)
+        g_assert_cmpint (cell_weight (f, i), ==, PANGO_WEIGHT_NORMAL);
+    }
+
+  gtk_style_context_remove_provider_for_display (gtk_widget_get_display (GTK_WIDGET (f->table)),
+                                                 GTK_STYLE_PROVIDER (bold));
+}
+
 static gboolean
 press (Fixture *f, guint keyval)
 {
@@ -451,6 +511,8 @@ main (int argc, char **argv)
   g_test_add ("/ui/table/right-to-left", Fixture, NULL, fixture_set_up, test_right_to_left,
               fixture_tear_down);
   g_test_add ("/ui/table/empty", Fixture, NULL, fixture_set_up, test_empty, fixture_tear_down);
+  g_test_add ("/ui/table/shared-texts", Fixture, NULL, fixture_set_up, test_shared_texts,
+              fixture_tear_down);
 
   return g_test_run ();
 }

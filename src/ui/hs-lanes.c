@@ -40,7 +40,9 @@ struct _HsLanes
 
   guint drawn_first;
   guint drawn_end;
-  guint redrawn; /* lanes the last frame drew anew */
+  guint redrawn;   /* lanes the last frame drew anew */
+  guint snapshots; /* frames the overview was drawn in */
+  guint context_serial;
 
   /* The last frame's picture of each lane in view, by connection id
    * (LanePicture): a lane that looks the same and has not moved gives GTK
@@ -98,7 +100,7 @@ typedef struct
   /* What the picture shows and where: all that draw_lane() reads. */
   char *address;
   guint port;
-  HsTcpState state;
+  const char *state_name; /* static text */
   guint n_segments;
   gboolean selected;
   double y, width, font_scale;
@@ -553,6 +555,22 @@ draw_lane (HsLanes *self,
     }
 }
 
+/* The font changed (the system's, the style's, the text direction): the
+ * texts, pictures and lanes made with the old one go. */
+static void
+check_font (HsLanes *self)
+{
+  guint serial = pango_context_get_serial (gtk_widget_get_pango_context (GTK_WIDGET (self)));
+
+  if (serial == self->context_serial)
+    return;
+  self->context_serial = serial;
+  g_hash_table_remove_all (self->layouts);
+  g_hash_table_remove_all (self->sprites);
+  g_hash_table_remove_all (self->pictures);
+  g_clear_pointer (&self->font, pango_font_description_free);
+}
+
 /* A layout in the lanes' font (the widget's, a little smaller, scaled). */
 static PangoLayout *
 lane_layout (HsLanes *self)
@@ -601,6 +619,7 @@ prewarm_cb (gpointer user_data)
     return G_SOURCE_REMOVE;
 
   gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (self)), &fg);
+  check_font (self);
   surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
   cr = cairo_create (surface);
   layout = lane_layout (self);
@@ -619,10 +638,11 @@ prewarm_cb (gpointer user_data)
 static gboolean
 same_look (const LanePicture *a, const LanePicture *b)
 {
-  return g_strcmp0 (a->address, b->address) == 0 && a->port == b->port && a->state == b->state &&
-         a->n_segments == b->n_segments && a->selected == b->selected && a->y == b->y &&
-         a->width == b->width && a->font_scale == b->font_scale && a->scale == b->scale &&
-         a->dark == b->dark && gdk_rgba_equal (&a->fg, &b->fg);
+  return g_strcmp0 (a->address, b->address) == 0 && a->port == b->port &&
+         g_strcmp0 (a->state_name, b->state_name) == 0 && a->n_segments == b->n_segments &&
+         a->selected == b->selected && a->y == b->y && a->width == b->width &&
+         a->font_scale == b->font_scale && a->scale == b->scale && a->dark == b->dark &&
+         gdk_rgba_equal (&a->fg, &b->fg);
 }
 
 static void
@@ -645,8 +665,13 @@ hs_lanes_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
   self->drawn_first = self->drawn_end = 0;
   self->redrawn = 0;
+  self->snapshots++;
+  check_font (self);
   if (n == 0 || trace == NULL || width <= 0 || height <= 0)
-    return;
+    {
+      g_hash_table_remove_all (self->pictures);
+      return;
+    }
 
   /* Only the lanes in view are drawn. */
   first = (guint) MAX (floor (scroll / h), 0);
@@ -672,7 +697,7 @@ hs_lanes_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
         NULL,
         (char *) hs_connection_row_get_address (row),
         hs_connection_row_get_port (row),
-        hs_connection_row_get_state (row),
+        hs_connection_row_get_state_name (row),
         hs_connection_row_get_segments (row)->len,
         i == selected,
         i * h - scroll,
@@ -699,8 +724,7 @@ hs_lanes_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
           picture->node = gtk_snapshot_free_to_node (lane);
           self->redrawn++;
         }
-      if (picture->node != NULL)
-        gtk_snapshot_append_node (snapshot, picture->node);
+      gtk_snapshot_append_node (snapshot, picture->node);
       g_hash_table_insert (pictures, id, picture);
     }
   g_hash_table_unref (self->pictures);
@@ -740,6 +764,15 @@ items_changed_cb (HsLanes *self)
   gtk_widget_queue_draw (GTK_WIDGET (self));
   if (self->prewarm_idle == 0)
     self->prewarm_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE, prewarm_cb, self, NULL);
+}
+
+/* Rows removed (the trace cleared): ids start again from 1. */
+static void
+list_items_changed_cb (HsLanes *self, guint position, guint removed, guint added)
+{
+  if (removed > 0)
+    g_hash_table_remove_all (self->pictures);
+  items_changed_cb (self);
 }
 
 static guint
@@ -965,6 +998,19 @@ trace_event_cb (HsLanes *self)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* A segment already drawn changed (inferred, now captured): its lane's
+ * picture no longer shows it. */
+static void
+trace_event_changed_cb (HsLanes *self, guint index)
+{
+  HsTrace *trace = hs_connection_list_get_trace (self->list);
+  const HsEvent *event =
+      index < hs_trace_get_n_events (trace) ? hs_trace_get_event (trace, index) : NULL;
+
+  if (event != NULL && g_hash_table_remove (self->pictures, GUINT_TO_POINTER (event->connection)))
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 void
 hs_lanes_set_selection (HsLanes *self, GtkSingleSelection *selection)
 {
@@ -996,13 +1042,17 @@ hs_lanes_set_selection (HsLanes *self, GtkSingleSelection *selection)
       self->list = g_object_ref (HS_CONNECTION_LIST (model));
       g_signal_connect_object (selection, "selection-changed", G_CALLBACK (gtk_widget_queue_draw),
                                self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (self->list, "items-changed", G_CALLBACK (items_changed_cb), self,
-                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->list, "items-changed", G_CALLBACK (list_items_changed_cb),
+                               self, G_CONNECT_SWAPPED);
       /* A new segment or state in a lane in view: one redraw per frame at
        * most, whatever the number of events. */
       if (hs_connection_list_get_trace (self->list) != NULL)
-        g_signal_connect_object (hs_connection_list_get_trace (self->list), "event-added",
-                                 G_CALLBACK (trace_event_cb), self, G_CONNECT_SWAPPED);
+        {
+          g_signal_connect_object (hs_connection_list_get_trace (self->list), "event-added",
+                                   G_CALLBACK (trace_event_cb), self, G_CONNECT_SWAPPED);
+          g_signal_connect_object (hs_connection_list_get_trace (self->list), "event-changed",
+                                   G_CALLBACK (trace_event_changed_cb), self, G_CONNECT_SWAPPED);
+        }
     }
   self->follow = TRUE;
   items_changed_cb (self);
@@ -1033,9 +1083,11 @@ hs_lanes_get_drawn_range (HsLanes *self, guint *first, guint *end)
 }
 
 guint
-hs_lanes_get_n_redrawn (HsLanes *self)
+hs_lanes_get_n_redrawn (HsLanes *self, guint *snapshots)
 {
   g_return_val_if_fail (HS_IS_LANES (self), 0);
 
+  if (snapshots != NULL)
+    *snapshots = self->snapshots;
   return self->redrawn;
 }

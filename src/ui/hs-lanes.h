@@ -34,8 +34,10 @@ void        hs_lanes_set_font_scale  (HsLanes *self,
 void        hs_lanes_get_drawn_range (HsLanes *self,
                                       guint   *first,
                                       guint   *end);
-/* How many of those lanes it drew anew rather than reused, for tests. */
-guint       hs_lanes_get_n_redrawn   (HsLanes *self);
+/* How many of those lanes it drew anew rather than reused, and how many
+ * frames have drawn the overview, for tests. */
+guint       hs_lanes_get_n_redrawn   (HsLanes *self,
+                                      guint   *snapshots);
 
 /* clang-format on */
 

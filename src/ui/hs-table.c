@@ -85,6 +85,10 @@ struct _HsTable
    * cells mostly repeat what other rows show (an address, a state, a
    * time), and shaping them anew was a fifth of such a frame. */
   GHashTable *layouts;
+  /* The fonts those texts were laid out with, by the rows' font keys: a
+   * context of its own each, as a row's context follows the row's style
+   * (bold while it is marked) and would re-lay out what it made. */
+  GHashTable *contexts;
 
   guint cursor; /* the keyboard's row, or GTK_INVALID_LIST_POSITION */
   guint focus_idle;
@@ -340,8 +344,17 @@ cell_layout (HsTableRow *self, guint column, int width)
   layout = g_hash_table_lookup (table->layouts, key);
   if (layout == NULL)
     {
+      const char *font_key = self->font_key != NULL ? self->font_key : "";
+      PangoContext *context = g_hash_table_lookup (table->contexts, font_key);
+
+      if (context == NULL)
+        {
+          context = gtk_widget_create_pango_context (GTK_WIDGET (self));
+          g_hash_table_insert (table->contexts, g_strdup (font_key), context);
+        }
       /* Text, never markup: a cell may show what a peer sent. */
-      layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), cell->text);
+      layout = pango_layout_new (context);
+      pango_layout_set_text (layout, cell->text, -1);
       pango_layout_set_single_paragraph_mode (layout, TRUE);
       pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
       if (table->columns[column].numeric && !self->header)
@@ -356,7 +369,10 @@ cell_layout (HsTableRow *self, guint column, int width)
       pango_layout_set_alignment (layout, table->columns[column].numeric ? PANGO_ALIGN_RIGHT
                                                                          : PANGO_ALIGN_LEFT);
       if (g_hash_table_size (table->layouts) >= MAX_LAYOUTS)
-        g_hash_table_remove_all (table->layouts);
+        {
+          g_hash_table_remove_all (table->layouts);
+          g_hash_table_remove_all (table->contexts);
+        }
       g_hash_table_insert (table->layouts, g_steal_pointer (&key), layout);
     }
   cell->layout = g_object_ref (layout);
@@ -382,15 +398,19 @@ hs_table_row_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       PangoContext *context = gtk_widget_get_pango_context (widget);
       g_autofree char *font =
           pango_font_description_to_string (pango_context_get_font_description (context));
+      const cairo_font_options_t *options = pango_cairo_context_get_font_options (context);
 
       for (guint i = 0; i < self->n_cells; i++)
         g_clear_object (&self->cells[i].layout);
       self->context_serial = serial;
-      /* What else of the context shapes text: resolution and direction. */
+      /* What else of the context shapes text: resolution, direction,
+       * hinting and antialiasing, rounding. */
       g_free (self->font_key);
-      self->font_key =
-          g_strdup_printf ("%s\x1f%g\x1f%d", font, pango_cairo_context_get_resolution (context),
-                           (int) pango_context_get_base_dir (context));
+      self->font_key = g_strdup_printf ("%s\x1f%g\x1f%d\x1f%lu\x1f%d", font,
+                                        pango_cairo_context_get_resolution (context),
+                                        (int) pango_context_get_base_dir (context),
+                                        options != NULL ? cairo_font_options_hash (options) : 0UL,
+                                        pango_context_get_round_glyph_positions (context));
     }
 
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &color);
@@ -1159,6 +1179,7 @@ hs_table_dispose (GObject *object)
   g_clear_object (&self->hadjustment);
   g_clear_object (&self->vadjustment);
   g_clear_pointer (&self->layouts, g_hash_table_unref);
+  g_clear_pointer (&self->contexts, g_hash_table_unref);
 
   G_OBJECT_CLASS (hs_table_parent_class)->dispose (object);
 }
@@ -1216,6 +1237,7 @@ hs_table_init (HsTable *self)
   self->cursor = GTK_INVALID_LIST_POSITION;
   self->rows = g_ptr_array_new ();
   self->layouts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->contexts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
 
@@ -1339,6 +1361,19 @@ hs_table_get_cell_text (HsTable *self, guint position, guint column)
   if (row == NULL || column >= row->n_cells)
     return NULL;
   return row->cells[column].text;
+}
+
+PangoLayout *
+hs_table_get_cell_layout (HsTable *self, guint position, guint column)
+{
+  HsTableRow *row;
+
+  g_return_val_if_fail (HS_IS_TABLE (self), NULL);
+
+  row = bound_row (self, position);
+  if (row == NULL || column >= row->n_cells)
+    return NULL;
+  return row->cells[column].layout;
 }
 
 const char *

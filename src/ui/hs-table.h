@@ -66,6 +66,11 @@ void                hs_table_get_bound_range   (HsTable            *self,
 const char         *hs_table_get_cell_text     (HsTable            *self,
                                                 guint               position,
                                                 guint               column);
+/* The laid-out text a cell of a row in view was last drawn with, or NULL.
+ * For tests. */
+PangoLayout        *hs_table_get_cell_layout   (HsTable            *self,
+                                                guint               position,
+                                                guint               column);
 /* What a screen reader says for a row in view, or NULL. For tests. */
 const char         *hs_table_get_row_label     (HsTable            *self,
                                                 guint               position);
