@@ -332,6 +332,7 @@ cell_layout (HsTableRow *self, guint column, int width)
 {
   HsTable *table = self->table;
   Cell *cell = &self->cells[column];
+  const char *font_key = self->font_key != NULL ? self->font_key : "";
   g_autofree char *key = NULL;
   PangoLayout *layout;
 
@@ -339,12 +340,11 @@ cell_layout (HsTableRow *self, guint column, int width)
     return cell->layout;
 
   g_clear_object (&cell->layout);
-  key = g_strdup_printf ("%s\x1f%u\x1f%d\x1f%d\x1f%s", self->font_key != NULL ? self->font_key : "",
-                         column, width, self->header, cell->text);
+  key = g_strdup_printf ("%s\x1f%u\x1f%d\x1f%d\x1f%s", font_key, column, width, self->header,
+                         cell->text);
   layout = g_hash_table_lookup (table->layouts, key);
   if (layout == NULL)
     {
-      const char *font_key = self->font_key != NULL ? self->font_key : "";
       PangoContext *context = g_hash_table_lookup (table->contexts, font_key);
 
       if (context == NULL)
