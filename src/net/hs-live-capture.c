@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* recvmmsg() */
+#define _GNU_SOURCE
 #define G_LOG_DOMAIN "hs-capture"
 
 #include "config.h"
@@ -22,7 +24,9 @@
 #define SNAP_BYTES 256
 /* Packets read per main-loop dispatch, so that a flood cannot starve the
  * other sources (the kernel queues the rest, or drops it and counts). */
-#define BATCH        256
+#define BATCH 256
+/* Packets per recvmmsg() call. */
+#define RECV_BATCH   32
 #define RCVBUF_BYTES (4 * 1024 * 1024)
 
 struct _HsLiveCapture
@@ -68,37 +72,54 @@ claimed_payload (const guint8 *data, gsize len, const HsPacket *packet)
   return total - packet->payload_off;
 }
 
-static gboolean
-read_one (HsLiveCapture *self)
+/* One packet as the socket handed it over. */
+static void
+take_packet (HsLiveCapture *self, const guint8 *data, gsize len, gint64 now_us)
 {
-  guint8 buffer[SNAP_BYTES];
-  struct sockaddr_ll from = { 0 };
-  socklen_t from_len = sizeof from;
   g_autoptr (GError) error = NULL;
   HsPacket packet;
-  ssize_t n;
-  gint64 now_us;
 
-  n = recvfrom (self->fd, buffer, sizeof buffer, MSG_DONTWAIT | MSG_TRUNC,
-                (struct sockaddr *) &from, &from_len);
-  if (n < 0)
-    return FALSE;
-
-  /* Loopback shows each packet twice, once going out and once coming in:
-   * keep the arrival. */
-  if (from.sll_pkttype == PACKET_OUTGOING && from.sll_ifindex == self->loopback_ifindex)
-    return TRUE;
-
-  now_us = g_get_monotonic_time ();
-  if (!hs_packet_parse (buffer, MIN ((gsize) n, sizeof buffer), &packet, &error))
+  if (!hs_packet_parse (data, len, &packet, &error))
     {
       g_debug ("Ignored a captured packet: %s", error->message);
-      return TRUE;
+      return;
     }
-  packet.payload_len = claimed_payload (buffer, MIN ((gsize) n, sizeof buffer), &packet);
+  packet.payload_len = claimed_payload (data, len, &packet);
 
   self->n_packets++;
   g_signal_emit (self, signals[SEGMENT], 0, &packet, now_us);
+}
+
+/* Reads up to @max packets, a batch per system call, and tells whether
+ * the socket may hold more. */
+static gboolean
+read_packets (HsLiveCapture *self, guint max)
+{
+  guint8 buffers[RECV_BATCH][SNAP_BYTES];
+  struct iovec iov[RECV_BATCH];
+  struct mmsghdr messages[RECV_BATCH];
+
+  for (guint i = 0; i < RECV_BATCH; i++)
+    {
+      iov[i] = (struct iovec){ .iov_base = buffers[i], .iov_len = SNAP_BYTES };
+      messages[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
+    }
+
+  while (max > 0)
+    {
+      int n = recvmmsg (self->fd, messages, MIN (max, RECV_BATCH), MSG_DONTWAIT | MSG_TRUNC, NULL);
+      gint64 now_us;
+
+      if (n <= 0)
+        return FALSE;
+      now_us = g_get_monotonic_time ();
+      for (int i = 0; i < n; i++)
+        take_packet (self, buffers[i], MIN (messages[i].msg_len, SNAP_BYTES), now_us);
+      /* A short batch emptied the queue. */
+      if ((guint) n < MIN (max, RECV_BATCH))
+        return FALSE;
+      max -= (guint) n;
+    }
   return TRUE;
 }
 
@@ -107,9 +128,7 @@ readable_cb (int fd, GIOCondition condition, gpointer user_data)
 {
   HsLiveCapture *self = HS_LIVE_CAPTURE (user_data);
 
-  for (guint i = 0; i < BATCH; i++)
-    if (!read_one (self))
-      break;
+  read_packets (self, BATCH);
   return G_SOURCE_CONTINUE;
 }
 
@@ -211,7 +230,7 @@ hs_live_capture_set_ports (HsLiveCapture *self, const guint16 *ports, guint n_po
 {
   g_autofree struct sock_filter *code = NULL;
   guint n = 0;
-  guint v6_start, v4_ports, v6_ports, accept_at;
+  guint version_at, v6_start, v4_ports, v6_ports, accept_at;
 
   g_return_val_if_fail (HS_IS_LIVE_CAPTURE (self), FALSE);
   /* Jump offsets are 8 bits wide. */
@@ -221,16 +240,29 @@ hs_live_capture_set_ports (HsLiveCapture *self, const guint16 *ports, guint n_po
    * ports at the offset the IHL gives; or IPv6 whose next
    * header is TCP, ports at 40. Each port is compared with the source and
    * the destination port. */
-  code = g_new0 (struct sock_filter, 16 + 4 * n_ports);
+  code = g_new0 (struct sock_filter, 17 + 8 * n_ports);
 #define EMIT(stmt) (code[n++] = (struct sock_filter) stmt)
 
-  /* 0 */ EMIT (BPF_STMT (BPF_LD | BPF_B | BPF_ABS, 0));
-  /* 1 */ EMIT (BPF_STMT (BPF_ALU | BPF_RSH | BPF_K, 4));
-  /* 2 */ EMIT (BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 4, 0, 0)); /* patched below */
-                                                                /* IPv4 */
-  /* 3 */ EMIT (BPF_STMT (BPF_LD | BPF_B | BPF_ABS, 9));
-  /* 4 */ EMIT (BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 6, 0, 0)); /* patched: else drop */
-  /* 5 */ EMIT (BPF_STMT (BPF_LDX | BPF_B | BPF_MSH, 0));
+  /* Loopback shows each packet twice, once going out and once coming in.
+   * The kernel keeps the arrival only, so that the copy going out costs
+   * neither a copy to this socket nor a system call to read it. */
+  if (self->loopback_ifindex > 0)
+    {
+      EMIT (BPF_STMT (BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE));
+      EMIT (BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 3));
+      EMIT (BPF_STMT (BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_IFINDEX));
+      EMIT (BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, (guint32) self->loopback_ifindex, 0, 1));
+      EMIT (BPF_STMT (BPF_RET | BPF_K, 0));
+    }
+
+  version_at = n;
+  EMIT (BPF_STMT (BPF_LD | BPF_B | BPF_ABS, 0));
+  EMIT (BPF_STMT (BPF_ALU | BPF_RSH | BPF_K, 4));
+  EMIT (BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 4, 0, 0)); /* patched: else IPv6 */
+  /* IPv4 */
+  EMIT (BPF_STMT (BPF_LD | BPF_B | BPF_ABS, 9));
+  EMIT (BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, 6, 0, 0)); /* patched: else drop */
+  EMIT (BPF_STMT (BPF_LDX | BPF_B | BPF_MSH, 0));
   v4_ports = n;
   for (guint i = 0; i < n_ports; i++)
     {
@@ -260,12 +292,14 @@ hs_live_capture_set_ports (HsLiveCapture *self, const guint16 *ports, guint n_po
     }
   EMIT (BPF_STMT (BPF_RET | BPF_K, 0)); /* drop */
   accept_at = n;
-  EMIT (BPF_STMT (BPF_RET | BPF_K, 0x40000));
+  /* The headers only: the kernel hands over no more than is read. */
+  EMIT (BPF_STMT (BPF_RET | BPF_K, SNAP_BYTES));
 #undef EMIT
 
-  /* Jump offsets count from the next instruction. */
-  code[2].jf = (guint8) (v6_start - 3);
-  code[4].jf = (guint8) (accept_at - 1 - 5);
+  /* Jump offsets count from the next instruction; the drop is just before
+   * the accept. */
+  code[version_at + 2].jf = (guint8) (v6_start - (version_at + 2) - 1);
+  code[version_at + 4].jf = (guint8) (accept_at - 1 - (version_at + 4) - 1);
   for (guint i = 0; i < 2 * n_ports; i++)
     {
       guint j = v4_ports + 2 * i + 1;
@@ -288,9 +322,7 @@ hs_live_capture_drain (HsLiveCapture *self)
   g_return_if_fail (HS_IS_LIVE_CAPTURE (self));
 
   /* Bounded, like a dispatch: a flood goes on in the next one. */
-  for (guint i = 0; i < 4 * BATCH; i++)
-    if (!read_one (self))
-      break;
+  read_packets (self, 4 * BATCH);
 }
 
 guint64

@@ -1252,7 +1252,11 @@ server_accepted_cb (HsServer *server, HsEndpoint *endpoint, const HsPacket *syn,
   g_autofree char *client_text = hs_address_to_string (client);
   Conn *c;
 
-  if (self->role == HS_SESSION_ROLE_SERVER && count_open_server (self) >= self->max_connections)
+  /* Every open connection is one of the session's, so counting them (one
+   * pass over all, closed ones included) is needed only once there are as
+   * many as the cap: a class arriving well under it costs no count at all. */
+  if (self->role == HS_SESSION_ROLE_SERVER && self->conns->len >= self->max_connections &&
+      count_open_server (self) >= self->max_connections)
     {
       refuse (self, endpoint, client_text);
       return;
