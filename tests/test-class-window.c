@@ -338,9 +338,17 @@ peer_start (Peer *peer, const char *script, ...)
   va_end (args);
   g_ptr_array_add (argv, NULL);
 
+  /* With the descriptors inherited (all but the pipes are close-on-exec)
+   * GLib starts the peer with posix_spawn(), which shares this process's
+   * memory until the exec, rather than fork(). After a fork, every page
+   * this process writes faults once (copy on write): a peer started as a
+   * burst begins made the window's first frames pay for it, which a real
+   * class's server does not. */
   peer->process =
       g_subprocess_newv ((const char *const *) argv->pdata,
-                         G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+                         G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                             G_SUBPROCESS_FLAGS_INHERIT_FDS,
+                         &error);
   g_assert_no_error (error);
   peer->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (peer->process));
 }
@@ -643,6 +651,45 @@ test_server_many (void)
     g_test_message ("selecting the newest lane drew %u lanes anew", redrawn);
     g_assert_cmpuint (redrawn, >=, 1);
     g_assert_cmpuint (redrawn, <=, 3);
+
+    /* The kernel confirming a connection's state changes nothing a lane
+     * shows; a segment refined (inferred, then captured) draws its lane
+     * anew. */
+    {
+      GListModel *list = hs_window_get_connections (window);
+      HsTrace *trace = hs_connection_list_get_trace (HS_CONNECTION_LIST (list));
+      g_autoptr (HsConnectionRow) row = g_list_model_get_item (list, n_clients - 2);
+      guint id = hs_connection_row_get_id (row);
+      guint state = G_MAXUINT, segment = G_MAXUINT;
+      const HsEvent *e;
+
+      for (guint i = hs_trace_get_n_events (trace); i-- > 0;)
+        {
+          e = hs_trace_get_event (trace, i);
+          if (e->connection == id && e->kind == HS_EVENT_STATE && state == G_MAXUINT)
+            state = i;
+          if (e->connection == id && e->kind == HS_EVENT_SEGMENT && segment == G_MAXUINT)
+            segment = i;
+        }
+      g_assert_cmpuint (state, !=, G_MAXUINT);
+      g_assert_cmpuint (segment, !=, G_MAXUINT);
+
+      e = hs_trace_get_event (trace, state);
+      hs_lanes_get_n_redrawn (lanes, &snapshots);
+      hs_trace_update_state_source (trace, state,
+                                    e->source == HS_STATE_SOURCE_KERNEL ? HS_STATE_SOURCE_INFERRED
+                                                                        : HS_STATE_SOURCE_KERNEL);
+      gtk_widget_queue_draw (GTK_WIDGET (lanes));
+      g_assert_cmpuint (wait_lanes_drawn (lanes, snapshots), ==, 0);
+
+      e = hs_trace_get_event (trace, segment);
+      hs_lanes_get_n_redrawn (lanes, &snapshots);
+      hs_trace_update_segment (trace, segment, e->provenance, e->window_known, e->window,
+                               &e->options);
+      redrawn = wait_lanes_drawn (lanes, snapshots);
+      g_assert_cmpuint (redrawn, >=, 1);
+      g_assert_cmpuint (redrawn, <=, 2);
+    }
   }
 
   peer_say (&peer, "close\n");
@@ -847,6 +894,7 @@ test_frame_memory (void)
   guint64 frame_bytes;
   guint frames = 0;
   gulong handler;
+  guint reused;
   int made;
 
   g_settings_set_string (settings, "role", "local");
@@ -878,6 +926,7 @@ test_frame_memory (void)
   /* Whole-window frames: each switch between light and dark redraws every
    * pixel. */
   made = g_atomic_int_get (&segments_made);
+  reused = hs_frame_memory_get_n_reused ();
   for (guint i = 0; i < 8; i++)
     {
       g_settings_set_string (settings, "theme",
@@ -885,12 +934,47 @@ test_frame_memory (void)
       wait_frames (&frames, 1);
     }
   made = g_atomic_int_get (&segments_made) - made;
+  reused = hs_frame_memory_get_n_reused () - reused;
   g_signal_handler_disconnect (clock, handler);
   g_settings_set_string (settings, "theme", theme);
 
-  g_test_message ("8 frames of %" G_GUINT64_FORMAT " KiB: %d shared memory segments made",
-                  frame_bytes / 1024, made);
+  g_test_message ("8 frames of %" G_GUINT64_FORMAT " KiB: %d shared memory segments made, "
+                  "%u images on the kept buffer",
+                  frame_bytes / 1024, made, reused);
   g_assert_cmpint (made, ==, 0);
+  /* GTK's image for each frame was the kept buffer, not new memory. */
+  g_assert_cmpuint (reused, >=, 8);
+
+  /* A large image is the kept buffer, cleared as cairo clears new ones;
+   * one asked for while the buffer is in use is cairo's own. */
+  {
+    cairo_surface_t *first = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1024, 512);
+    cairo_surface_t *second;
+    guint before = hs_frame_memory_get_n_reused ();
+    guint8 *data;
+    int stride = cairo_format_stride_for_width (CAIRO_FORMAT_ARGB32, 1024);
+
+    data = cairo_image_surface_get_data (first);
+    memset (data, 0xa5, (gsize) stride * 512);
+    cairo_surface_mark_dirty (first);
+    second = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1024, 512);
+    g_assert_cmpint (cairo_surface_status (second), ==, CAIRO_STATUS_SUCCESS);
+    g_assert_true (cairo_image_surface_get_data (second) != data);
+    g_assert_cmpuint (hs_frame_memory_get_n_reused (), ==, before);
+    g_assert_cmpuint (cairo_image_surface_get_data (second)[0], ==, 0);
+    g_assert_cmpuint (data[(gsize) stride * 512 - 1], ==, 0xa5);
+    cairo_surface_destroy (second);
+    cairo_surface_destroy (first);
+
+    first = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1024, 512);
+    g_assert_true (cairo_image_surface_get_data (first) == data);
+    g_assert_cmpuint (hs_frame_memory_get_n_reused (), ==, before + 1);
+    for (gsize i = 0; i < (gsize) stride * 512; i++)
+      if (data[i] != 0)
+        g_error ("Byte %" G_GSIZE_FORMAT " of a new image is %u, not 0", i, data[i]);
+    cairo_surface_destroy (first);
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
 }
 

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* dlsym (RTLD_NEXT) */
+#define _GNU_SOURCE
 #define G_LOG_DOMAIN "hs-frame-memory"
 
 #include "config.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <string.h>
 
 #include "hs-frame-memory.h"
 
@@ -46,6 +52,161 @@ typedef struct
 } FrameMemory;
 
 #if defined(GDK_WINDOWING_X11) && defined(HAVE_X11_FRAME_MEMORY)
+/*
+ * Images for frames that stay in memory.
+ *
+ * GTK's software renderer under X11 draws each frame into a new image
+ * (cairo_image_surface_create(), from gdk_surface_create_similar_surface())
+ * as large as the bounding box of what changed: 6 MB for most of a
+ * 1920x1080 window. That memory comes from the heap and goes back to it
+ * after the frame. When other allocations have meanwhile taken part of
+ * the hole it leaves (a class arriving between two frames), the next
+ * frame's image takes fresh memory: a page fault for each of its 1,600
+ * pages, and a heap that grows by an image for each such frame.
+ *
+ * So this program defines cairo_image_surface_create() over cairo's own,
+ * as programs may with a shared library's functions: a large image that
+ * the main thread asks for while a window keeps frame memory is made on
+ * one buffer, kept from frame to frame and cleared for each image as
+ * cairo clears new ones. Any other image, or one asked for while the
+ * buffer is in use, is cairo's own.
+ */
+
+/* Smaller images are not frames, and malloc serves them well. */
+#define IMAGE_MIN_BYTES (1024 * 1024)
+
+typedef cairo_surface_t *(*ImageCreate) (cairo_format_t, int, int);
+
+static struct
+{
+  GMutex lock;
+  pthread_t main_thread;
+  guint n_windows; /* windows keeping frame memory */
+  gsize limit;     /* the largest image the buffer serves */
+  guint8 *buffer;
+  gsize size;
+  gboolean in_use;
+  guint n_reused; /* images on the buffer as it was */
+} images;
+
+static cairo_user_data_key_t image_key;
+
+static void
+image_done (void *data)
+{
+  g_mutex_lock (&images.lock);
+  images.in_use = FALSE;
+  /* The last window has gone meanwhile. */
+  if (images.n_windows == 0)
+    g_clear_pointer (&images.buffer, g_free);
+  g_mutex_unlock (&images.lock);
+}
+
+/* An image on the kept buffer, or NULL when it cannot have it. */
+static cairo_surface_t *
+image_on_buffer (cairo_format_t format, int width, int height)
+{
+  int stride;
+  gsize bytes;
+  cairo_surface_t *image;
+
+  if (format != CAIRO_FORMAT_ARGB32 && format != CAIRO_FORMAT_RGB24)
+    return NULL;
+  stride = cairo_format_stride_for_width (format, width);
+  if (stride <= 0 || height <= 0)
+    return NULL;
+  bytes = (gsize) stride * (gsize) height;
+  if (bytes < IMAGE_MIN_BYTES)
+    return NULL;
+
+  g_mutex_lock (&images.lock);
+  if (images.n_windows == 0 || images.in_use || bytes > images.limit ||
+      !pthread_equal (pthread_self (), images.main_thread))
+    {
+      g_mutex_unlock (&images.lock);
+      return NULL;
+    }
+  if (images.size < bytes)
+    {
+      /* Room for the largest frame at once, so that it grows once. */
+      g_free (images.buffer);
+      images.size = images.limit;
+      images.buffer = g_malloc (images.size);
+    }
+  else
+    images.n_reused++;
+  images.in_use = TRUE;
+  g_mutex_unlock (&images.lock);
+
+  memset (images.buffer, 0, bytes);
+  image = cairo_image_surface_create_for_data (images.buffer, format, width, height, stride);
+  if (cairo_surface_set_user_data (image, &image_key, images.buffer, image_done) !=
+      CAIRO_STATUS_SUCCESS)
+    {
+      cairo_surface_destroy (image);
+      image_done (NULL);
+      return NULL;
+    }
+  return image;
+}
+
+cairo_surface_t *
+cairo_image_surface_create (cairo_format_t format, int width, int height)
+{
+  static ImageCreate cairos_create;
+  static gsize resolved;
+  cairo_surface_t *image = image_on_buffer (format, width, height);
+
+  if (image != NULL)
+    return image;
+  if (g_once_init_enter (&resolved))
+    {
+      cairos_create = (ImageCreate) dlsym (RTLD_NEXT, "cairo_image_surface_create");
+      g_once_init_leave (&resolved, 1);
+    }
+  return cairos_create (format, width, height);
+}
+
+/* Frames of @window, as large as @bytes, may use the kept buffer. */
+static void
+images_enable (GtkWidget *window, gsize bytes)
+{
+  g_mutex_lock (&images.lock);
+  if (!GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (window), "hs-frame-images")))
+    {
+      g_object_set_data (G_OBJECT (window), "hs-frame-images", GUINT_TO_POINTER (TRUE));
+      images.n_windows++;
+    }
+  images.main_thread = pthread_self ();
+  images.limit = MAX (images.limit, bytes);
+  /* The pages are touched now, before the window is shown, rather than
+   * during the first large frame. */
+  if (images.size < images.limit && !images.in_use)
+    {
+      g_free (images.buffer);
+      images.size = images.limit;
+      images.buffer = g_malloc (images.size);
+      memset (images.buffer, 0, images.size);
+    }
+  g_mutex_unlock (&images.lock);
+}
+
+static void
+images_disable (GtkWidget *window)
+{
+  g_mutex_lock (&images.lock);
+  if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (window), "hs-frame-images")))
+    {
+      g_object_set_data (G_OBJECT (window), "hs-frame-images", NULL);
+      images.n_windows--;
+      if (images.n_windows == 0 && !images.in_use)
+        g_clear_pointer (&images.buffer, g_free);
+      if (images.n_windows == 0)
+        images.size = images.limit = 0;
+    }
+  g_mutex_unlock (&images.lock);
+}
+
 static void
 frame_memory_free (FrameMemory *memory)
 {
@@ -122,6 +283,7 @@ keep_for (GtkWidget *window, GdkSurface *surface, GdkMonitor *monitor)
       pixels = MAX (pixels, (gsize) geometry.width * (gsize) geometry.height);
     }
   pixels *= (gsize) scale * (gsize) scale;
+  images_enable (window, pixels * 4);
   if (pixels == 0 || (memory != NULL && memory->block >= pixels * 4))
     return;
 
@@ -165,6 +327,9 @@ realize_cb (GtkWidget *window)
 static void
 unrealize_cb (GtkWidget *window)
 {
+#if defined(GDK_WINDOWING_X11) && defined(HAVE_X11_FRAME_MEMORY)
+  images_disable (window);
+#endif
   g_object_set_data (G_OBJECT (window), KEY, NULL);
 }
 
@@ -187,4 +352,19 @@ hs_frame_memory_get_block (GtkWidget *window)
   FrameMemory *memory = g_object_get_data (G_OBJECT (window), KEY);
 
   return memory != NULL ? memory->block : 0;
+}
+
+/* How many large images the main thread had on the kept buffer without
+ * its growing. For tests. */
+guint
+hs_frame_memory_get_n_reused (void)
+{
+  guint n = 0;
+
+#if defined(GDK_WINDOWING_X11) && defined(HAVE_X11_FRAME_MEMORY)
+  g_mutex_lock (&images.lock);
+  n = images.n_reused;
+  g_mutex_unlock (&images.lock);
+#endif
+  return n;
 }

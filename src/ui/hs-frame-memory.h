@@ -9,6 +9,7 @@ G_BEGIN_DECLS
 
 void  hs_frame_memory_keep      (GtkWidget *window);
 gsize hs_frame_memory_get_block (GtkWidget *window);
+guint hs_frame_memory_get_n_reused (void);
 
 /* clang-format on */
 

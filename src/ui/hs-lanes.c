@@ -999,7 +999,9 @@ trace_event_cb (HsLanes *self)
 }
 
 /* A segment already drawn changed (inferred, now captured): its lane's
- * picture no longer shows it. */
+ * picture no longer shows it. Lanes draw no state events, so the kernel
+ * confirming a connection's state (the source of its state event) leaves
+ * the picture as it is. */
 static void
 trace_event_changed_cb (HsLanes *self, guint index)
 {
@@ -1007,7 +1009,8 @@ trace_event_changed_cb (HsLanes *self, guint index)
   const HsEvent *event =
       index < hs_trace_get_n_events (trace) ? hs_trace_get_event (trace, index) : NULL;
 
-  if (event != NULL && g_hash_table_remove (self->pictures, GUINT_TO_POINTER (event->connection)))
+  if (event != NULL && event->kind == HS_EVENT_SEGMENT &&
+      g_hash_table_remove (self->pictures, GUINT_TO_POINTER (event->connection)))
     gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
