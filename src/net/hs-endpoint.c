@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "hs-endpoint.h"
+#include "hs-pace.h"
 #include "hs-net-error.h"
 
 #define READ_CHUNK 65536
@@ -108,6 +109,10 @@ socket_ready_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
 {
   g_autoptr (HsEndpoint) self = g_object_ref (HS_ENDPOINT (user_data));
 
+  /* A connection's reads cannot wait for the window's next frame (their
+   * sources are too many to move), but they count towards the network's
+   * share of the time between frames. */
+  hs_pace_work ();
   if (read_available (self, READS_PER_DISPATCH))
     return G_SOURCE_CONTINUE;
 

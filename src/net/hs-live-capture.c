@@ -19,6 +19,7 @@
 #include <glib-unix.h>
 
 #include "hs-live-capture.h"
+#include "hs-pace.h"
 
 /* Headers only: IPv6 (40) + TCP with every option (60), with room to spare. */
 #define SNAP_BYTES 256
@@ -34,7 +35,7 @@ struct _HsLiveCapture
   GObject parent_instance;
 
   int fd;
-  guint watch_id;
+  GSource *watch;
   int loopback_ifindex;
   guint64 n_packets;
 };
@@ -128,7 +129,8 @@ readable_cb (int fd, GIOCondition condition, gpointer user_data)
 {
   HsLiveCapture *self = HS_LIVE_CAPTURE (user_data);
 
-  read_packets (self, BATCH);
+  if (hs_pace_work ())
+    read_packets (self, BATCH);
   return G_SOURCE_CONTINUE;
 }
 
@@ -137,7 +139,12 @@ hs_live_capture_dispose (GObject *object)
 {
   HsLiveCapture *self = (HsLiveCapture *) object;
 
-  g_clear_handle_id (&self->watch_id, g_source_remove);
+  if (self->watch != NULL)
+    {
+      hs_pace_unwatch (self->watch);
+      g_source_destroy (self->watch);
+      g_clear_pointer (&self->watch, g_source_unref);
+    }
   if (self->fd >= 0)
     {
       close (self->fd);
@@ -221,7 +228,11 @@ hs_live_capture_new (GError **error)
   setsockopt (self->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
 
   self->loopback_ifindex = (int) if_nametoindex ("lo");
-  self->watch_id = g_unix_fd_add (self->fd, G_IO_IN, readable_cb, self);
+  self->watch = g_unix_fd_source_new (self->fd, G_IO_IN);
+  g_source_set_callback (self->watch, G_SOURCE_FUNC (readable_cb), self, NULL);
+  g_source_set_static_name (self->watch, "[handshake] capture");
+  g_source_attach (self->watch, g_main_context_get_thread_default ());
+  hs_pace_watch (self->watch);
   return g_steal_pointer (&self);
 }
 

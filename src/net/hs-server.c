@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "hs-net-error.h"
+#include "hs-pace.h"
 #include "hs-server.h"
 
 #ifndef TCP_SAVE_SYN
@@ -106,6 +107,17 @@ watch_listener (HsServer *self)
   g_source_set_callback (self->accept_source, G_SOURCE_FUNC (accept_ready_cb), self, NULL);
   g_source_set_static_name (self->accept_source, "[handshake] accept");
   g_source_attach (self->accept_source, g_main_context_get_thread_default ());
+  hs_pace_watch (self->accept_source);
+}
+
+static void
+unwatch_listener (HsServer *self)
+{
+  if (self->accept_source == NULL)
+    return;
+  hs_pace_unwatch (self->accept_source);
+  g_source_destroy (self->accept_source);
+  g_clear_pointer (&self->accept_source, g_source_unref);
 }
 
 static gboolean
@@ -127,8 +139,12 @@ accept_ready_cb (GSocket *listener, GIOCondition condition, gpointer user_data)
   for (guint i = 0; i < ACCEPTS_PER_DISPATCH && self->accept_source != NULL; i++)
     {
       g_autoptr (GError) error = NULL;
-      g_autoptr (GSocket) socket = g_socket_accept (listener, NULL, &error);
+      g_autoptr (GSocket) socket = NULL;
 
+      /* The window's next frame first: the rest wait in the backlog. */
+      if (!hs_pace_work ())
+        break;
+      socket = g_socket_accept (listener, NULL, &error);
       if (socket == NULL)
         {
           /* EAGAIN: all taken. A client that reset while it waited in the
@@ -139,8 +155,7 @@ accept_ready_cb (GSocket *listener, GIOCondition condition, gpointer user_data)
             {
               /* The clients wait in the backlog meanwhile. */
               g_message ("Cannot accept more connections now: %s", error->message);
-              g_source_destroy (self->accept_source);
-              g_clear_pointer (&self->accept_source, g_source_unref);
+              unwatch_listener (self);
               self->backoff_id = g_timeout_add (ACCEPT_BACKOFF_MS, backoff_done_cb, self);
               return G_SOURCE_REMOVE;
             }
@@ -265,11 +280,7 @@ hs_server_stop (HsServer *self)
   g_return_if_fail (HS_IS_SERVER (self));
 
   g_clear_handle_id (&self->backoff_id, g_source_remove);
-  if (self->accept_source != NULL)
-    {
-      g_source_destroy (self->accept_source);
-      g_clear_pointer (&self->accept_source, g_source_unref);
-    }
+  unwatch_listener (self);
   if (self->socket != NULL)
     {
       g_socket_close (self->socket, NULL);

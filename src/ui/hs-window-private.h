@@ -20,6 +20,11 @@ struct _HsWindow
 {
   AdwApplicationWindow parent_instance;
 
+  /* The frame clock whose frames the network makes room for, while the
+   * window is realized. */
+  GdkFrameClock *paced_clock;
+  gulong paced_handler;
+
   GSettings *settings;
   HsSession *session;
   HsCanvas *canvas;

@@ -11,6 +11,7 @@
 #include "hs-frame-memory.h"
 #include "hs-labels.h"
 #include "hs-narration.h"
+#include "hs-pace.h"
 #include "hs-pcap.h"
 #include "hs-playback.h"
 #include "hs-replay-model.h"
@@ -1673,12 +1674,41 @@ add_clicker_keys (HsWindow *self)
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
+/* While a class arrives the network gives way to the window's frames
+ * (src/net/hs-pace.c), which it learns of here. */
+static void
+frame_done_cb (GdkFrameClock *clock, gpointer user_data)
+{
+  hs_pace_frame_done ();
+}
+
+static void
+pace_realize_cb (HsWindow *self)
+{
+  self->paced_clock = g_object_ref (gtk_widget_get_frame_clock (GTK_WIDGET (self)));
+  self->paced_handler =
+      g_signal_connect (self->paced_clock, "after-paint", G_CALLBACK (frame_done_cb), NULL);
+  hs_pace_hold_frames ();
+}
+
+static void
+pace_unrealize_cb (HsWindow *self)
+{
+  if (self->paced_clock == NULL)
+    return;
+  g_clear_signal_handler (&self->paced_handler, self->paced_clock);
+  g_clear_object (&self->paced_clock);
+  hs_pace_release_frames ();
+}
+
 static void
 hs_window_init (HsWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   add_clicker_keys (self);
   hs_frame_memory_keep (GTK_WIDGET (self));
+  g_signal_connect_after (self, "realize", G_CALLBACK (pace_realize_cb), NULL);
+  g_signal_connect (self, "unrealize", G_CALLBACK (pace_unrealize_cb), NULL);
   g_signal_connect_object (self->paned, "notify::max-position", G_CALLBACK (paned_max_position_cb),
                            self, G_CONNECT_SWAPPED);
 

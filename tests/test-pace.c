@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "hs-pace.h"
+
+#define DEADLINE_US (20 * G_USEC_PER_SEC)
+/* GTK draws frames at GDK_PRIORITY_REDRAW; this test has no GTK. */
+#define REDRAW_PRIORITY (G_PRIORITY_HIGH_IDLE + 20)
+
+/* Works (as a watched source does) until the network's share of the time
+ * between frames is spent: returns when hs_pace_work() says to yield,
+ * or fails after a generous deadline. */
+static void
+work_until_yield (void)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  while (hs_pace_work ())
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+}
+
+static void
+test_without_window (void)
+{
+  GSource *source = g_timeout_source_new_seconds (3600);
+  gint64 start = g_get_monotonic_time ();
+
+  g_source_attach (source, NULL);
+  hs_pace_watch (source);
+
+  /* With no window to draw frames, the network never yields: twice the
+   * budget of work goes on at the default priority. */
+  while (g_get_monotonic_time () - start < 50000)
+    g_assert_true (hs_pace_work ());
+  g_assert_false (hs_pace_is_yielding ());
+  g_assert_cmpint (g_source_get_priority (source), ==, G_PRIORITY_DEFAULT);
+
+  hs_pace_unwatch (source);
+  g_source_destroy (source);
+  g_source_unref (source);
+}
+
+static void
+test_yield (void)
+{
+  GSource *source = g_timeout_source_new_seconds (3600);
+  GSource *later = g_timeout_source_new_seconds (3600);
+  guint yields = hs_pace_get_n_yields ();
+
+  g_source_attach (source, NULL);
+  hs_pace_watch (source);
+  hs_pace_hold_frames ();
+
+  /* Past its budget the network yields once: the watched sources drop
+   * below GTK's drawing, and the work at hand stops. */
+  work_until_yield ();
+  g_assert_true (hs_pace_is_yielding ());
+  g_assert_cmpuint (hs_pace_get_n_yields (), ==, yields + 1);
+  g_assert_cmpint (g_source_get_priority (source), ==, HS_PACE_YIELD_PRIORITY);
+  g_assert_cmpint (HS_PACE_YIELD_PRIORITY, >, REDRAW_PRIORITY);
+  g_assert_cmpint (HS_PACE_YIELD_PRIORITY, <, G_PRIORITY_DEFAULT_IDLE);
+
+  /* Dispatched while yielding, no frame was due: the work goes on. */
+  g_assert_true (hs_pace_work ());
+  /* A source watched meanwhile yields with the others. */
+  g_source_attach (later, NULL);
+  hs_pace_watch (later);
+  g_assert_cmpint (g_source_get_priority (later), ==, HS_PACE_YIELD_PRIORITY);
+
+  /* A frame drawn gives the network its priority and its budget back. */
+  hs_pace_frame_done ();
+  g_assert_false (hs_pace_is_yielding ());
+  g_assert_cmpint (g_source_get_priority (source), ==, G_PRIORITY_DEFAULT);
+  g_assert_cmpint (g_source_get_priority (later), ==, G_PRIORITY_DEFAULT);
+  g_assert_true (hs_pace_work ());
+
+  /* The last window gone, nothing waits for a frame. */
+  work_until_yield ();
+  g_assert_true (hs_pace_is_yielding ());
+  hs_pace_release_frames ();
+  g_assert_false (hs_pace_is_yielding ());
+  g_assert_cmpint (g_source_get_priority (source), ==, G_PRIORITY_DEFAULT);
+
+  hs_pace_unwatch (source);
+  hs_pace_unwatch (later);
+  g_source_destroy (source);
+  g_source_destroy (later);
+  g_source_unref (source);
+  g_source_unref (later);
+}
+
+typedef struct
+{
+  guint n_work;
+  guint n_frames;
+} Loop;
+
+/* A source that never runs out of work: its descriptor stays readable. */
+static gboolean
+busy_cb (int fd, GIOCondition condition, gpointer data)
+{
+  Loop *loop = data;
+
+  if (hs_pace_work ())
+    loop->n_work++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+frame_cb (gpointer data)
+{
+  Loop *loop = data;
+
+  loop->n_frames++;
+  hs_pace_frame_done ();
+  return G_SOURCE_REMOVE;
+}
+
+/* In a real main loop, frames are drawn while a watched source is always
+ * ready. Without the pace, a source of the default priority that is
+ * always ready keeps one of GTK's priority from ever running. */
+static void
+test_main_loop (void)
+{
+  Loop loop = { 0 };
+  int fds[2];
+  GSource *busy;
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  g_assert_true (g_unix_open_pipe (fds, FD_CLOEXEC, NULL));
+  g_assert_cmpint (write (fds[1], "x", 1), ==, 1);
+  busy = g_unix_fd_source_new (fds[0], G_IO_IN);
+  g_source_set_callback (busy, G_SOURCE_FUNC (busy_cb), &loop, NULL);
+  g_source_attach (busy, NULL);
+  hs_pace_watch (busy);
+  hs_pace_hold_frames ();
+
+  /* Three frames, each asked for and drawn while the work goes on. */
+  for (guint frame = 1; frame <= 3; frame++)
+    {
+      guint work_before = loop.n_work;
+
+      g_idle_add_full (REDRAW_PRIORITY, frame_cb, &loop, NULL);
+      while (loop.n_frames < frame)
+        {
+          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+          g_main_context_iteration (NULL, FALSE);
+        }
+      /* The network worked before the frame came. */
+      g_assert_cmpuint (loop.n_work, >, work_before);
+      g_assert_false (hs_pace_is_yielding ());
+    }
+
+  hs_pace_release_frames ();
+  hs_pace_unwatch (busy);
+  g_source_destroy (busy);
+  g_source_unref (busy);
+  close (fds[0]);
+  close (fds[1]);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/net/pace/without-window", test_without_window);
+  g_test_add_func ("/net/pace/yield", test_yield);
+  g_test_add_func ("/net/pace/main-loop", test_main_loop);
+
+  return g_test_run ();
+}
