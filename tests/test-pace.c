@@ -93,6 +93,80 @@ test_yield (void)
   g_source_unref (later);
 }
 
+static void
+spin_until (gint64 when)
+{
+  while (g_get_monotonic_time () < when)
+    ;
+}
+
+static gboolean
+stopped_yielding (void)
+{
+  return !hs_pace_is_yielding ();
+}
+
+/* The budget counts work: a pause ends a stretch of it, and the next
+ * stretch has the whole budget. */
+static void
+test_gap (void)
+{
+  gint64 resumed, yielded;
+
+  hs_pace_hold_frames ();
+  g_assert_true (hs_pace_work ());
+  spin_until (g_get_monotonic_time () + HS_PACE_GAP_US + 1000);
+  resumed = g_get_monotonic_time ();
+  work_until_yield ();
+  yielded = g_get_monotonic_time ();
+  /* Counted from the first work, the yield would have come at once. */
+  g_assert_cmpint (yielded - resumed, >=, HS_PACE_BUDGET_US - 100);
+
+  hs_pace_frame_done ();
+  hs_pace_release_frames ();
+}
+
+/* A window that draws no frame (minimized, not shown yet) does not keep
+ * the network waiting: the yield ends by itself, and the network does not
+ * yield again for a while, or until a frame is drawn. */
+static void
+test_no_frame (void)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+  gint64 start;
+
+  hs_pace_hold_frames ();
+  work_until_yield ();
+  g_assert_true (hs_pace_is_yielding ());
+  while (!stopped_yielding ())
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+
+  start = g_get_monotonic_time ();
+  while (g_get_monotonic_time () - start < 2 * HS_PACE_BUDGET_US)
+    g_assert_true (hs_pace_work ());
+  g_assert_false (hs_pace_is_yielding ());
+
+  /* A frame: the pace is back at once. */
+  hs_pace_frame_done ();
+  work_until_yield ();
+  g_assert_true (hs_pace_is_yielding ());
+
+  /* Without one, it is back after the wait. */
+  while (!stopped_yielding ())
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  start = g_get_monotonic_time ();
+  work_until_yield ();
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, HS_PACE_FRAME_WAIT_MS * 1000 - 1000);
+  hs_pace_frame_done ();
+  hs_pace_release_frames ();
+}
+
 typedef struct
 {
   guint n_work;
@@ -170,6 +244,8 @@ main (int argc, char **argv)
 
   g_test_add_func ("/net/pace/without-window", test_without_window);
   g_test_add_func ("/net/pace/yield", test_yield);
+  g_test_add_func ("/net/pace/gap", test_gap);
+  g_test_add_func ("/net/pace/no-frame", test_no_frame);
   g_test_add_func ("/net/pace/main-loop", test_main_loop);
 
   return g_test_run ();

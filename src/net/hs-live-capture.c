@@ -38,6 +38,15 @@ struct _HsLiveCapture
   GSource *watch;
   int loopback_ifindex;
   guint64 n_packets;
+
+  /* The packets of the last recvmmsg() not yet handed on. Handing one on
+   * may read the socket again (a connection that becomes known drains
+   * it), and that read must hand on these first, in their order. */
+  guint8 buffers[RECV_BATCH][SNAP_BYTES];
+  guint lengths[RECV_BATCH];
+  guint batch_len, batch_pos;
+  gboolean batch_short; /* it emptied the socket's queue */
+  gint64 batch_time;
 };
 
 enum
@@ -91,37 +100,51 @@ take_packet (HsLiveCapture *self, const guint8 *data, gsize len, gint64 now_us)
   g_signal_emit (self, signals[SEGMENT], 0, &packet, now_us);
 }
 
-/* Reads up to @max packets, a batch per system call, and tells whether
- * the socket may hold more. */
+/* Reads the next batch of packets into self; FALSE when there is none. */
 static gboolean
-read_packets (HsLiveCapture *self, guint max)
+read_batch (HsLiveCapture *self)
 {
-  guint8 buffers[RECV_BATCH][SNAP_BYTES];
   struct iovec iov[RECV_BATCH];
   struct mmsghdr messages[RECV_BATCH];
+  int n;
 
   for (guint i = 0; i < RECV_BATCH; i++)
     {
-      iov[i] = (struct iovec){ .iov_base = buffers[i], .iov_len = SNAP_BYTES };
+      iov[i] = (struct iovec){ .iov_base = self->buffers[i], .iov_len = SNAP_BYTES };
       messages[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
     }
-
-  while (max > 0)
-    {
-      int n = recvmmsg (self->fd, messages, MIN (max, RECV_BATCH), MSG_DONTWAIT | MSG_TRUNC, NULL);
-      gint64 now_us;
-
-      if (n <= 0)
-        return FALSE;
-      now_us = g_get_monotonic_time ();
-      for (int i = 0; i < n; i++)
-        take_packet (self, buffers[i], MIN (messages[i].msg_len, SNAP_BYTES), now_us);
-      /* A short batch emptied the queue. */
-      if ((guint) n < MIN (max, RECV_BATCH))
-        return FALSE;
-      max -= (guint) n;
-    }
+  n = recvmmsg (self->fd, messages, RECV_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
+  if (n <= 0)
+    return FALSE;
+  for (int i = 0; i < n; i++)
+    self->lengths[i] = MIN (messages[i].msg_len, SNAP_BYTES);
+  self->batch_len = (guint) n;
+  self->batch_pos = 0;
+  self->batch_short = n < RECV_BATCH;
+  self->batch_time = g_get_monotonic_time ();
   return TRUE;
+}
+
+/* Hands on up to @max packets, reading a batch per system call. */
+static void
+read_packets (HsLiveCapture *self, guint max)
+{
+  for (; max > 0; max--)
+    {
+      guint i;
+
+      if (self->batch_pos == self->batch_len && (self->batch_short || !read_batch (self)))
+        {
+          /* The queue was empty after the last batch; the next read asks
+           * the socket again. */
+          self->batch_short = FALSE;
+          return;
+        }
+      /* Counted as taken before it is handed on, so that a read from
+       * within goes on after it. */
+      i = self->batch_pos++;
+      take_packet (self, self->buffers[i], self->lengths[i], self->batch_time);
+    }
 }
 
 static gboolean

@@ -26,20 +26,17 @@
  * the budget. Everything here runs on the main thread.
  */
 
-/* Work since the last frame before the network yields: half a frame at
- * 60 Hz. With 4, 8 and 16 ms, a class of 1,000 arriving had frames
- * equally often late (about one in six, by a frame); the longer the
- * budget, the sooner the class was all shown and the less memory the
- * window took (fewer frames drawn among the arrivals), but at 16 ms a
- * frame was now and then 67 ms late. */
-#define BUDGET_US 8000
-
 static struct
 {
   GPtrArray *sources;
   guint n_windows; /* windows that tell of their frames */
   gboolean yielding;
-  gint64 since; /* the first work since the last frame; 0 for none */
+  gint64 since; /* the start of the stretch of work; 0 for none */
+  gint64 last;  /* the last piece of work */
+  guint late_id;
+  /* No frame came while the network yielded: until then, or until a
+   * frame comes, it does not yield again. */
+  gint64 stalled_until;
   guint n_yields;
 } pace;
 
@@ -80,6 +77,26 @@ hs_pace_unwatch (GSource *source)
     g_ptr_array_remove_fast (pace.sources, source);
 }
 
+static void
+end_yield (void)
+{
+  pace.since = 0;
+  if (!pace.yielding)
+    return;
+  pace.yielding = FALSE;
+  g_clear_handle_id (&pace.late_id, g_source_remove);
+  set_priorities (G_PRIORITY_DEFAULT);
+}
+
+static gboolean
+frame_late_cb (gpointer user_data)
+{
+  pace.late_id = 0;
+  pace.stalled_until = g_get_monotonic_time () + HS_PACE_FRAME_WAIT_MS * 1000;
+  end_yield ();
+  return G_SOURCE_REMOVE;
+}
+
 /* Called as a watched source begins its work, and between the pieces of
  * a long one: FALSE when the network yields now, and the work is to go on
  * in a later dispatch, after the frame. A dispatch while the network
@@ -92,27 +109,31 @@ hs_pace_work (void)
   if (pace.yielding || pace.n_windows == 0)
     return TRUE;
   now = g_get_monotonic_time ();
-  if (pace.since == 0)
+  if (now < pace.stalled_until)
+    return TRUE;
+  if (pace.since == 0 || now - pace.last > HS_PACE_GAP_US)
     pace.since = now;
-  else if (now - pace.since >= BUDGET_US)
-    {
-      pace.yielding = TRUE;
-      pace.n_yields++;
-      set_priorities (HS_PACE_YIELD_PRIORITY);
-      return FALSE;
-    }
-  return TRUE;
+  pace.last = now;
+  if (now - pace.since < HS_PACE_BUDGET_US)
+    return TRUE;
+
+  pace.yielding = TRUE;
+  pace.n_yields++;
+  set_priorities (HS_PACE_YIELD_PRIORITY);
+  /* Above the sockets' priority, so that it comes even while they are
+   * always ready. */
+  pace.late_id =
+      g_timeout_add_full (G_PRIORITY_HIGH, HS_PACE_FRAME_WAIT_MS, frame_late_cb, NULL, NULL);
+  return FALSE;
 }
 
-/* A frame has been drawn: the network has its priority back. */
+/* A frame has been drawn: the network has its priority and its budget
+ * back. */
 void
 hs_pace_frame_done (void)
 {
-  pace.since = 0;
-  if (!pace.yielding)
-    return;
-  pace.yielding = FALSE;
-  set_priorities (G_PRIORITY_DEFAULT);
+  pace.stalled_until = 0;
+  end_yield ();
 }
 
 /* A window draws frames and tells of each with hs_pace_frame_done(),
@@ -130,7 +151,7 @@ hs_pace_release_frames (void)
 
   /* Nothing may wait for a frame that no window will draw. */
   if (--pace.n_windows == 0)
-    hs_pace_frame_done ();
+    end_yield ();
 }
 
 gboolean

@@ -991,6 +991,17 @@ schedule_poll (HsSession *self)
 
 /* Endpoint callbacks. */
 
+/* What the capture has queued happened before what a socket has just told
+ * of: it is read first, so that the trace keeps their order. (The capture
+ * may have waited for the window's frame, src/net/hs-pace.c, while the
+ * connections' reads did not.) */
+static void
+catch_up_capture (HsSession *self)
+{
+  if (self->capture != NULL)
+    hs_live_capture_drain (self->capture);
+}
+
 static void
 endpoint_received_cb (HsEndpoint *endpoint, GBytes *bytes, gpointer user_data)
 {
@@ -1000,6 +1011,7 @@ endpoint_received_cb (HsEndpoint *endpoint, GBytes *bytes, gpointer user_data)
   gsize size = g_bytes_get_size (bytes);
   gsize room = self->max_bytes_kept - MIN (self->max_bytes_kept, c->bytes_kept);
 
+  catch_up_capture (self);
   hs_inference_data_received (self->inference, c->id, side, size);
   if (c->item != NULL && side == our_side (self, c))
     hs_connection_item_add_bytes (c->item, size, 0);
@@ -1036,6 +1048,7 @@ endpoint_eof_cb (HsEndpoint *endpoint, gpointer user_data)
   HsSide side = hs_endpoint_get_side (endpoint);
   HsSide peer = HS_SIDE_OTHER (side);
 
+  catch_up_capture (self);
   c->acted_us = g_get_monotonic_time ();
   /* recv() returning 0 proves the peer's FIN arrived (its ACK may still be
    * delayed). A peer that is not ours closed without our seeing it. */
@@ -1065,6 +1078,7 @@ endpoint_reset_cb (HsEndpoint *endpoint, const GError *error, gpointer user_data
   HsSide side = hs_endpoint_get_side (endpoint);
   HsSide peer = HS_SIDE_OTHER (side);
 
+  catch_up_capture (self);
   c->acted_us = g_get_monotonic_time ();
   if (!c->aborted[peer])
     {

@@ -108,6 +108,7 @@ image_on_buffer (cairo_format_t format, int width, int height)
 {
   int stride;
   gsize bytes;
+  gboolean reused;
   cairo_surface_t *image;
 
   if (format != CAIRO_FORMAT_ARGB32 && format != CAIRO_FORMAT_RGB24)
@@ -126,15 +127,14 @@ image_on_buffer (cairo_format_t format, int width, int height)
       g_mutex_unlock (&images.lock);
       return NULL;
     }
-  if (images.size < bytes)
+  reused = images.size >= bytes;
+  if (!reused)
     {
       /* Room for the largest frame at once, so that it grows once. */
       g_free (images.buffer);
       images.size = images.limit;
       images.buffer = g_malloc (images.size);
     }
-  else
-    images.n_reused++;
   images.in_use = TRUE;
   g_mutex_unlock (&images.lock);
 
@@ -146,6 +146,12 @@ image_on_buffer (cairo_format_t format, int width, int height)
       cairo_surface_destroy (image);
       image_done (NULL);
       return NULL;
+    }
+  if (reused)
+    {
+      g_mutex_lock (&images.lock);
+      images.n_reused++;
+      g_mutex_unlock (&images.lock);
     }
   return image;
 }
