@@ -12,6 +12,7 @@
 
 #include "hs-endpoint.h"
 #include "hs-pace.h"
+#include "hs-read-mux.h"
 #include "hs-net-error.h"
 
 #define READ_CHUNK 65536
@@ -25,6 +26,9 @@ struct _HsEndpoint
 
   GSocketConnection *connection;
   GSocket *socket;
+  /* Reads are watched by the shared set (src/net/hs-read-mux.c), or by a
+   * source of their own where it cannot take them. */
+  guint read_id;
   GSource *read_source;
   HsSide side;
   HsAddress local;
@@ -49,6 +53,11 @@ static guint signals[N_SIGNALS];
 static void
 stop_reading (HsEndpoint *self)
 {
+  if (self->read_id != 0)
+    {
+      hs_read_mux_remove (self->read_id);
+      self->read_id = 0;
+    }
   if (self->read_source != NULL)
     {
       g_source_destroy (self->read_source);
@@ -97,6 +106,9 @@ read_available (HsEndpoint *self, guint max_reads)
       g_debug ("read failed: %s", error->message);
       self->open = FALSE;
       g_signal_emit (self, signals[RESET], 0, error);
+      /* Out of the shared set before the descriptor's number is free for
+       * another connection. */
+      stop_reading (self);
       g_socket_close (self->socket, NULL);
       return FALSE;
     }
@@ -105,13 +117,24 @@ read_available (HsEndpoint *self, guint max_reads)
 }
 
 static gboolean
+ready_cb (gpointer user_data)
+{
+  g_autoptr (HsEndpoint) self = g_object_ref (HS_ENDPOINT (user_data));
+
+  if (read_available (self, READS_PER_DISPATCH))
+    return TRUE;
+  stop_reading (self);
+  return FALSE;
+}
+
+static gboolean
 socket_ready_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
 {
   g_autoptr (HsEndpoint) self = g_object_ref (HS_ENDPOINT (user_data));
 
-  /* A connection's reads cannot wait for the window's next frame (their
-   * sources are too many to move), but they count towards the network's
-   * share of the time between frames. */
+  /* A connection's own source cannot wait for the window's next frame,
+   * but its work counts towards the network's share of the time between
+   * frames. */
   hs_pace_work ();
   if (read_available (self, READS_PER_DISPATCH))
     return G_SOURCE_CONTINUE;
@@ -196,11 +219,14 @@ void
 hs_endpoint_start (HsEndpoint *self)
 {
   g_return_if_fail (HS_IS_ENDPOINT (self));
-  g_return_if_fail (self->read_source == NULL);
+  g_return_if_fail (self->read_source == NULL && self->read_id == 0);
 
   if (!self->open || self->eof)
     return;
 
+  self->read_id = hs_read_mux_add (g_socket_get_fd (self->socket), ready_cb, self);
+  if (self->read_id != 0)
+    return;
   self->read_source = g_socket_create_source (self->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
   g_source_set_callback (self->read_source, G_SOURCE_FUNC (socket_ready_cb), self, NULL);
   g_source_set_static_name (self->read_source, "[handshake] endpoint read");

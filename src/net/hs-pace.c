@@ -13,17 +13,17 @@
  * their captured segments to read) a source is always ready and no frame
  * is drawn: the window stood still for up to a quarter of a second.
  *
- * So the sources that bring new work (the listener, the capture) are
- * watched here. Once they have worked for a few milliseconds since the
- * window's last frame, they drop to a priority just below GTK's drawing
+ * So the sources that bring new work (the listener, the capture, the
+ * connections' reads, src/net/hs-read-mux.c) are watched here. Once they have worked for a few
+ * milliseconds since the window's last frame, they drop to a priority just below GTK's drawing
  * until the next frame is done: a frame due is drawn first, and between
  * frames the network has the main loop to itself. Without a window (the
  * command line) they never yield.
  *
  * Only a few sources are watched: changing a source's priority moves its
- * descriptor in GLib's list of them, a walk over all of them. The many
- * connections' reads keep their priority, but their work counts towards
- * the budget. Everything here runs on the main thread.
+ * descriptor in GLib's list of them, a walk over all of them, which is
+ * why the connections' reads share one source. Everything here runs on
+ * the main thread.
  */
 
 static struct

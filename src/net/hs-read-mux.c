@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "hs-read-mux"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "hs-pace.h"
+#include "hs-read-mux.h"
+
+/*
+ * One main-loop source for the reads of every connection.
+ *
+ * A source per socket makes GLib poll every descriptor on every
+ * iteration of the main loop: with a class of 1,000 connected, a tenth of
+ * the main loop's time while they arrived was GLib preparing, polling and
+ * checking them. Here the connections' descriptors are in one epoll set,
+ * which is the only descriptor GLib polls, and a dispatch reads only the
+ * connections that are ready, at most a batch of them.
+ *
+ * Being one source, the connections' reads also make room for the
+ * window's frames like the listener and the capture (src/net/hs-pace.c):
+ * moving a source per connection below GTK's drawing would cost a walk
+ * over all descriptors for each.
+ *
+ * One set per GMainContext (the thread-default one when a descriptor is
+ * added), while it has descriptors; all on the thread that runs that
+ * context.
+ */
+
+/* Connections read per dispatch: the rest stay ready for the next. */
+#define BATCH 64
+
+typedef struct
+{
+  int fd;
+  HsReadyFunc func;
+  gpointer user_data;
+} Entry;
+
+typedef struct
+{
+  GSource source;
+  GMainContext *context;
+  int epfd;
+  GHashTable *entries; /* id → Entry */
+} Mux;
+
+static GHashTable *muxes;  /* GMainContext → Mux */
+static GHashTable *owners; /* id → Mux */
+static guint next_id;
+
+static gboolean
+mux_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
+{
+  Mux *mux = (Mux *) source;
+  struct epoll_event events[BATCH];
+  int n = epoll_wait (mux->epfd, events, BATCH, 0);
+
+  for (int i = 0; i < n; i++)
+    {
+      guint id = (guint) events[i].data.u32;
+      Entry *entry;
+
+      /* The window's next frame first: the others stay ready. */
+      if (!hs_pace_work ())
+        break;
+      /* An earlier call of this batch may have removed it. */
+      entry = g_hash_table_lookup (mux->entries, GUINT_TO_POINTER (id));
+      if (entry != NULL && !entry->func (entry->user_data))
+        hs_read_mux_remove (id);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+mux_finalize (GSource *source)
+{
+  Mux *mux = (Mux *) source;
+
+  g_clear_pointer (&mux->entries, g_hash_table_unref);
+  if (mux->epfd >= 0)
+    close (mux->epfd);
+}
+
+static GSourceFuncs mux_funcs = {
+  .dispatch = mux_dispatch,
+  .finalize = mux_finalize,
+};
+
+static Mux *
+mux_for (GMainContext *context)
+{
+  Mux *mux;
+  int epfd;
+
+  if (context == NULL)
+    context = g_main_context_default ();
+  if (muxes == NULL)
+    {
+      muxes = g_hash_table_new (NULL, NULL);
+      owners = g_hash_table_new (NULL, NULL);
+    }
+  mux = g_hash_table_lookup (muxes, context);
+  if (mux != NULL)
+    return mux;
+
+  epfd = epoll_create1 (EPOLL_CLOEXEC);
+  if (epfd < 0)
+    {
+      g_warning ("epoll_create1 failed: %s", g_strerror (errno));
+      return NULL;
+    }
+  mux = (Mux *) g_source_new (&mux_funcs, sizeof (Mux));
+  mux->context = context;
+  mux->epfd = epfd;
+  mux->entries = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  g_source_set_static_name (&mux->source, "[handshake] connection reads");
+  g_source_add_unix_fd (&mux->source, epfd, G_IO_IN);
+  g_source_attach (&mux->source, context);
+  hs_pace_watch (&mux->source);
+  g_hash_table_insert (muxes, context, mux);
+  return mux;
+}
+
+/* Calls @func whenever @fd is readable, from the thread-default main
+ * context, until it returns FALSE or hs_read_mux_remove() is called.
+ * Returns the watch's id, or 0 when the descriptor cannot be watched so
+ * (the caller then watches it another way). */
+guint
+hs_read_mux_add (int fd, HsReadyFunc func, gpointer user_data)
+{
+  Mux *mux = mux_for (g_main_context_get_thread_default ());
+  struct epoll_event event = { .events = EPOLLIN };
+  Entry *entry;
+  guint id;
+
+  g_return_val_if_fail (fd >= 0 && func != NULL, 0);
+
+  if (mux == NULL)
+    return 0;
+  do
+    id = ++next_id;
+  while (id == 0 || g_hash_table_contains (owners, GUINT_TO_POINTER (id)));
+  event.data.u32 = id;
+  if (epoll_ctl (mux->epfd, EPOLL_CTL_ADD, fd, &event) != 0)
+    {
+      g_warning ("Cannot watch a connection with epoll: %s", g_strerror (errno));
+      return 0;
+    }
+  entry = g_new (Entry, 1);
+  entry->fd = fd;
+  entry->func = func;
+  entry->user_data = user_data;
+  g_hash_table_insert (mux->entries, GUINT_TO_POINTER (id), entry);
+  g_hash_table_insert (owners, GUINT_TO_POINTER (id), mux);
+  return id;
+}
+
+/* Stops watching; may be called from the watch's own function. Call it
+ * before the descriptor is closed. */
+void
+hs_read_mux_remove (guint id)
+{
+  Mux *mux = owners != NULL ? g_hash_table_lookup (owners, GUINT_TO_POINTER (id)) : NULL;
+  Entry *entry;
+
+  if (mux == NULL)
+    return;
+  entry = g_hash_table_lookup (mux->entries, GUINT_TO_POINTER (id));
+  /* A descriptor already closed has left the set by itself. */
+  if (epoll_ctl (mux->epfd, EPOLL_CTL_DEL, entry->fd, NULL) != 0 && errno != EBADF &&
+      errno != ENOENT)
+    g_debug ("epoll_ctl DEL: %s", g_strerror (errno));
+  g_hash_table_remove (mux->entries, GUINT_TO_POINTER (id));
+  g_hash_table_remove (owners, GUINT_TO_POINTER (id));
+
+  /* With no connection left, the set and its descriptor go: a server's
+   * descriptors are back where they were before its class. (During a
+   * dispatch GLib holds the source, and its remaining events find no
+   * entry.) */
+  if (g_hash_table_size (mux->entries) == 0)
+    {
+      g_hash_table_remove (muxes, mux->context);
+      hs_pace_unwatch (&mux->source);
+      g_source_destroy (&mux->source);
+      g_source_unref (&mux->source);
+    }
+}
+
+/* How many descriptors are watched, in all contexts. For tests. */
+guint
+hs_read_mux_get_n_watched (void)
+{
+  return owners != NULL ? g_hash_table_size (owners) : 0;
+}
