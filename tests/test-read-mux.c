@@ -122,9 +122,11 @@ test_ready_only (void)
 static void
 test_removed_and_reused (void)
 {
-  Pair a = { 0 }, b = { 0 }, c = { 0 };
+  Pair keep = { 0 }, a = { 0 }, b = { 0 }, c = { 0 };
   int number;
 
+  /* Kept open throughout, so that the set stays while a and b go. */
+  pair_open (&keep);
   pair_open (&a);
   pair_open (&b);
   a.remove_other = b.id;
@@ -163,6 +165,7 @@ test_removed_and_reused (void)
   poke (&c);
   wait_ready (&c, 1);
   pair_close (&c);
+  pair_close (&keep);
 }
 
 typedef struct

@@ -385,7 +385,6 @@ hs_endpoint_abort (HsEndpoint *self, GError **error)
   if (!check_open (self, error))
     return FALSE;
 
-  stop_reading (self);
   if (setsockopt (g_socket_get_fd (self->socket), SOL_SOCKET, SO_LINGER, &linger, sizeof linger) !=
       0)
     {
@@ -395,6 +394,9 @@ hs_endpoint_abort (HsEndpoint *self, GError **error)
                    _ ("Could not set SO_LINGER: %s"), g_strerror (errsv));
       return FALSE;
     }
+  /* Still open and read if the abort failed; out of the shared set
+   * before the socket closes. */
+  stop_reading (self);
 
   self->open = FALSE;
   self->write_shut = TRUE;

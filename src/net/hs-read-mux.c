@@ -26,9 +26,9 @@
  * moving a source per connection below GTK's drawing would cost a walk
  * over all descriptors for each.
  *
- * One set per GMainContext (the thread-default one when a descriptor is
- * added), while it has descriptors; all on the thread that runs that
- * context.
+ * One set, for the main thread's default context, while it has
+ * descriptors; a descriptor added from another context is left to the
+ * caller's own source.
  */
 
 /* Connections read per dispatch: the rest stay ready for the next. */
@@ -97,8 +97,6 @@ mux_for (GMainContext *context)
   Mux *mux;
   int epfd;
 
-  if (context == NULL)
-    context = g_main_context_default ();
   if (muxes == NULL)
     {
       muxes = g_hash_table_new (NULL, NULL);
@@ -111,7 +109,7 @@ mux_for (GMainContext *context)
   epfd = epoll_create1 (EPOLL_CLOEXEC);
   if (epfd < 0)
     {
-      g_warning ("epoll_create1 failed: %s", g_strerror (errno));
+      g_warning_once ("epoll_create1 failed: %s", g_strerror (errno));
       return NULL;
     }
   mux = (Mux *) g_source_new (&mux_funcs, sizeof (Mux));
@@ -126,6 +124,17 @@ mux_for (GMainContext *context)
   return mux;
 }
 
+static void
+mux_drop_if_empty (Mux *mux)
+{
+  if (g_hash_table_size (mux->entries) > 0)
+    return;
+  g_hash_table_remove (muxes, mux->context);
+  hs_pace_unwatch (&mux->source);
+  g_source_destroy (&mux->source);
+  g_source_unref (&mux->source);
+}
+
 /* Calls @func whenever @fd is readable, from the thread-default main
  * context, until it returns FALSE or hs_read_mux_remove() is called.
  * Returns the watch's id, or 0 when the descriptor cannot be watched so
@@ -133,13 +142,19 @@ mux_for (GMainContext *context)
 guint
 hs_read_mux_add (int fd, HsReadyFunc func, gpointer user_data)
 {
-  Mux *mux = mux_for (g_main_context_get_thread_default ());
+  GMainContext *context = g_main_context_get_thread_default ();
   struct epoll_event event = { .events = EPOLLIN };
   Entry *entry;
+  Mux *mux;
   guint id;
 
   g_return_val_if_fail (fd >= 0 && func != NULL, 0);
 
+  /* The main thread's default context only: the sets are not locked, and
+   * the pace (src/net/hs-pace.c) is the main window's. */
+  if (context != NULL && context != g_main_context_default ())
+    return 0;
+  mux = mux_for (g_main_context_default ());
   if (mux == NULL)
     return 0;
   do
@@ -148,7 +163,8 @@ hs_read_mux_add (int fd, HsReadyFunc func, gpointer user_data)
   event.data.u32 = id;
   if (epoll_ctl (mux->epfd, EPOLL_CTL_ADD, fd, &event) != 0)
     {
-      g_warning ("Cannot watch a connection with epoll: %s", g_strerror (errno));
+      g_warning_once ("Cannot watch a connection with epoll: %s", g_strerror (errno));
+      mux_drop_if_empty (mux);
       return 0;
     }
   entry = g_new (Entry, 1);
@@ -160,8 +176,11 @@ hs_read_mux_add (int fd, HsReadyFunc func, gpointer user_data)
   return id;
 }
 
-/* Stops watching; may be called from the watch's own function. Call it
- * before the descriptor is closed. */
+/* Stops watching; may be called from the watch's own function. It must
+ * be called before the descriptor is closed: a closed descriptor leaves
+ * the set by itself only when nothing else holds its file, and once its
+ * number is given to a new connection in the set, removing the old watch
+ * by number would take out the new one. */
 void
 hs_read_mux_remove (guint id)
 {
@@ -171,9 +190,7 @@ hs_read_mux_remove (guint id)
   if (mux == NULL)
     return;
   entry = g_hash_table_lookup (mux->entries, GUINT_TO_POINTER (id));
-  /* A descriptor already closed has left the set by itself. */
-  if (epoll_ctl (mux->epfd, EPOLL_CTL_DEL, entry->fd, NULL) != 0 && errno != EBADF &&
-      errno != ENOENT)
+  if (epoll_ctl (mux->epfd, EPOLL_CTL_DEL, entry->fd, NULL) != 0)
     g_debug ("epoll_ctl DEL: %s", g_strerror (errno));
   g_hash_table_remove (mux->entries, GUINT_TO_POINTER (id));
   g_hash_table_remove (owners, GUINT_TO_POINTER (id));
@@ -182,13 +199,7 @@ hs_read_mux_remove (guint id)
    * descriptors are back where they were before its class. (During a
    * dispatch GLib holds the source, and its remaining events find no
    * entry.) */
-  if (g_hash_table_size (mux->entries) == 0)
-    {
-      g_hash_table_remove (muxes, mux->context);
-      hs_pace_unwatch (&mux->source);
-      g_source_destroy (&mux->source);
-      g_source_unref (&mux->source);
-    }
+  mux_drop_if_empty (mux);
 }
 
 /* How many descriptors are watched, in all contexts. For tests. */
