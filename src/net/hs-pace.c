@@ -14,11 +14,12 @@
  * is drawn: the window stood still for up to a quarter of a second.
  *
  * So the sources that bring new work (the listener, the capture, the
- * connections' reads, src/net/hs-read-mux.c) are watched here. Once they have worked for a few
- * milliseconds since the window's last frame, they drop to a priority just below GTK's drawing
- * until the next frame is done: a frame due is drawn first, and between
- * frames the network has the main loop to itself. Without a window (the
- * command line) they never yield.
+ * connections' reads, src/net/hs-read-mux.c) are watched here. Once they
+ * have worked for a few milliseconds since the window's last frame, they
+ * drop to a priority just below GTK's drawing until the next frame is
+ * done: a frame due is drawn first, and between frames the network has
+ * the main loop to itself. Without a window (the command line) they never
+ * yield.
  *
  * Only a few sources are watched: changing a source's priority moves its
  * descriptor in GLib's list of them, a walk over all of them, which is
@@ -34,8 +35,8 @@ static struct
   gint64 since; /* the start of the stretch of work; 0 for none */
   gint64 last;  /* the last piece of work */
   guint late_id;
-  /* No frame came while the network yielded: until then, or until a
-   * frame comes, it does not yield again. */
+  /* No frame came while the network yielded: until this time, or until
+   * a frame comes, it does not yield again. */
   gint64 stalled_until;
   guint n_yields;
 } pace;
