@@ -44,21 +44,23 @@ typedef struct
 typedef struct
 {
   GSource source;
-  GMainContext *context;
   int epfd;
   GHashTable *entries; /* id → Entry */
 } Mux;
 
-static GHashTable *muxes;  /* GMainContext → Mux */
-static GHashTable *owners; /* id → Mux */
+/* The set of the default context, while it has descriptors. A set being
+ * dispatched when it goes is still held by GLib: its ids are never
+ * reused, so its remaining events find no entry in the next set. */
+static Mux *mux;
 static guint next_id;
 
 static gboolean
 mux_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
 {
-  Mux *mux = (Mux *) source;
+  /* Not always the current set: this one may go during its dispatch. */
+  Mux *self = (Mux *) source;
   struct epoll_event events[BATCH];
-  int n = epoll_wait (mux->epfd, events, BATCH, 0);
+  int n = epoll_wait (self->epfd, events, BATCH, 0);
 
   for (int i = 0; i < n; i++)
     {
@@ -69,7 +71,7 @@ mux_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
       if (!hs_pace_work ())
         break;
       /* An earlier call of this batch may have removed it. */
-      entry = g_hash_table_lookup (mux->entries, GUINT_TO_POINTER (id));
+      entry = g_hash_table_lookup (self->entries, GUINT_TO_POINTER (id));
       if (entry != NULL && !entry->func (entry->user_data))
         hs_read_mux_remove (id);
     }
@@ -79,11 +81,11 @@ mux_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
 static void
 mux_finalize (GSource *source)
 {
-  Mux *mux = (Mux *) source;
+  Mux *self = (Mux *) source;
 
-  g_clear_pointer (&mux->entries, g_hash_table_unref);
-  if (mux->epfd >= 0)
-    close (mux->epfd);
+  g_clear_pointer (&self->entries, g_hash_table_unref);
+  if (self->epfd >= 0)
+    close (self->epfd);
 }
 
 static GSourceFuncs mux_funcs = {
@@ -91,18 +93,12 @@ static GSourceFuncs mux_funcs = {
   .finalize = mux_finalize,
 };
 
+/* The set, made when the first descriptor comes; NULL if it cannot be. */
 static Mux *
-mux_for (GMainContext *context)
+get_mux (void)
 {
-  Mux *mux;
   int epfd;
 
-  if (muxes == NULL)
-    {
-      muxes = g_hash_table_new (NULL, NULL);
-      owners = g_hash_table_new (NULL, NULL);
-    }
-  mux = g_hash_table_lookup (muxes, context);
   if (mux != NULL)
     return mux;
 
@@ -113,26 +109,24 @@ mux_for (GMainContext *context)
       return NULL;
     }
   mux = (Mux *) g_source_new (&mux_funcs, sizeof (Mux));
-  mux->context = context;
   mux->epfd = epfd;
   mux->entries = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   g_source_set_static_name (&mux->source, "[handshake] connection reads");
   g_source_add_unix_fd (&mux->source, epfd, G_IO_IN);
-  g_source_attach (&mux->source, context);
+  g_source_attach (&mux->source, g_main_context_default ());
   hs_pace_watch (&mux->source);
-  g_hash_table_insert (muxes, context, mux);
   return mux;
 }
 
 static void
-mux_drop_if_empty (Mux *mux)
+drop_if_empty (void)
 {
-  if (g_hash_table_size (mux->entries) > 0)
+  if (mux == NULL || g_hash_table_size (mux->entries) > 0)
     return;
-  g_hash_table_remove (muxes, mux->context);
   hs_pace_unwatch (&mux->source);
   g_source_destroy (&mux->source);
   g_source_unref (&mux->source);
+  mux = NULL;
 }
 
 /* Calls @func whenever @fd is readable, from the thread-default main
@@ -145,26 +139,24 @@ hs_read_mux_add (int fd, HsReadyFunc func, gpointer user_data)
   GMainContext *context = g_main_context_get_thread_default ();
   struct epoll_event event = { .events = EPOLLIN };
   Entry *entry;
-  Mux *mux;
   guint id;
 
   g_return_val_if_fail (fd >= 0 && func != NULL, 0);
 
-  /* The main thread's default context only: the sets are not locked, and
+  /* The main thread's default context only: the set is not locked, and
    * the pace (src/net/hs-pace.c) is the main window's. */
   if (context != NULL && context != g_main_context_default ())
     return 0;
-  mux = mux_for (g_main_context_default ());
-  if (mux == NULL)
+  if (get_mux () == NULL)
     return 0;
   do
     id = ++next_id;
-  while (id == 0 || g_hash_table_contains (owners, GUINT_TO_POINTER (id)));
+  while (id == 0 || g_hash_table_contains (mux->entries, GUINT_TO_POINTER (id)));
   event.data.u32 = id;
   if (epoll_ctl (mux->epfd, EPOLL_CTL_ADD, fd, &event) != 0)
     {
       g_warning_once ("Cannot watch a connection with epoll: %s", g_strerror (errno));
-      mux_drop_if_empty (mux);
+      drop_if_empty ();
       return 0;
     }
   entry = g_new (Entry, 1);
@@ -172,7 +164,6 @@ hs_read_mux_add (int fd, HsReadyFunc func, gpointer user_data)
   entry->func = func;
   entry->user_data = user_data;
   g_hash_table_insert (mux->entries, GUINT_TO_POINTER (id), entry);
-  g_hash_table_insert (owners, GUINT_TO_POINTER (id), mux);
   return id;
 }
 
@@ -184,27 +175,24 @@ hs_read_mux_add (int fd, HsReadyFunc func, gpointer user_data)
 void
 hs_read_mux_remove (guint id)
 {
-  Mux *mux = owners != NULL ? g_hash_table_lookup (owners, GUINT_TO_POINTER (id)) : NULL;
-  Entry *entry;
+  Entry *entry = mux != NULL ? g_hash_table_lookup (mux->entries, GUINT_TO_POINTER (id)) : NULL;
 
-  if (mux == NULL)
+  if (entry == NULL)
     return;
-  entry = g_hash_table_lookup (mux->entries, GUINT_TO_POINTER (id));
   if (epoll_ctl (mux->epfd, EPOLL_CTL_DEL, entry->fd, NULL) != 0)
     g_debug ("epoll_ctl DEL: %s", g_strerror (errno));
   g_hash_table_remove (mux->entries, GUINT_TO_POINTER (id));
-  g_hash_table_remove (owners, GUINT_TO_POINTER (id));
 
   /* With no connection left, the set and its descriptor go: a server's
    * descriptors are back where they were before its class. (During a
    * dispatch GLib holds the source, and its remaining events find no
    * entry.) */
-  mux_drop_if_empty (mux);
+  drop_if_empty ();
 }
 
-/* How many descriptors are watched, in all contexts. For tests. */
+/* How many descriptors are watched. For tests. */
 guint
 hs_read_mux_get_n_watched (void)
 {
-  return owners != NULL ? g_hash_table_size (owners) : 0;
+  return mux != NULL ? g_hash_table_size (mux->entries) : 0;
 }
