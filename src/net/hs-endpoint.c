@@ -130,17 +130,11 @@ ready_cb (gpointer user_data)
 static gboolean
 socket_ready_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
 {
-  g_autoptr (HsEndpoint) self = g_object_ref (HS_ENDPOINT (user_data));
-
   /* A connection's own source cannot wait for the window's next frame,
    * but its work counts towards the network's share of the time between
    * frames. */
   hs_pace_work ();
-  if (read_available (self, READS_PER_DISPATCH))
-    return G_SOURCE_CONTINUE;
-
-  g_clear_pointer (&self->read_source, g_source_unref);
-  return G_SOURCE_REMOVE;
+  return ready_cb (user_data) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
 static void
