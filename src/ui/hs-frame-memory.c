@@ -91,6 +91,16 @@ static struct
 
 static cairo_user_data_key_t image_key;
 
+/* A buffer for the largest frame at once, so that it grows once; called
+ * with the lock held, while no image is on the buffer. */
+static void
+buffer_to_limit (void)
+{
+  g_free (images.buffer);
+  images.size = images.limit;
+  images.buffer = g_malloc (images.size);
+}
+
 static void
 image_done (void *data)
 {
@@ -129,12 +139,7 @@ image_on_buffer (cairo_format_t format, int width, int height)
     }
   reused = images.size >= bytes;
   if (!reused)
-    {
-      /* Room for the largest frame at once, so that it grows once. */
-      g_free (images.buffer);
-      images.size = images.limit;
-      images.buffer = g_malloc (images.size);
-    }
+    buffer_to_limit ();
   images.in_use = TRUE;
   g_mutex_unlock (&images.lock);
 
@@ -189,9 +194,7 @@ images_enable (GtkWidget *window, gsize bytes)
    * during the first large frame. */
   if (images.size < images.limit && !images.in_use)
     {
-      g_free (images.buffer);
-      images.size = images.limit;
-      images.buffer = g_malloc (images.size);
+      buffer_to_limit ();
       memset (images.buffer, 0, images.size);
     }
   g_mutex_unlock (&images.lock);
