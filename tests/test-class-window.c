@@ -890,6 +890,7 @@ test_frame_memory (void)
   g_autofree char *theme = g_settings_get_string (settings, "theme");
   AdwStyleManager *style = adw_style_manager_get_default ();
   GdkFrameClock *clock;
+  GdkSurface *surface;
   HsWindow *window;
   guint64 frame_bytes;
   guint frames = 0;
@@ -917,10 +918,9 @@ test_frame_memory (void)
       return;
     }
   /* A pool for frames of the whole window (at least). */
-  frame_bytes = (guint64) gdk_surface_get_width (gtk_native_get_surface (GTK_NATIVE (window))) *
-                gdk_surface_get_height (gtk_native_get_surface (GTK_NATIVE (window))) *
-                gdk_surface_get_scale_factor (gtk_native_get_surface (GTK_NATIVE (window))) *
-                gdk_surface_get_scale_factor (gtk_native_get_surface (GTK_NATIVE (window))) * 4;
+  surface = gtk_native_get_surface (GTK_NATIVE (window));
+  frame_bytes = (guint64) gdk_surface_get_width (surface) * gdk_surface_get_height (surface) *
+                gdk_surface_get_scale_factor (surface) * gdk_surface_get_scale_factor (surface) * 4;
   g_assert_cmpuint (hs_frame_memory_get_block (GTK_WIDGET (window)), >=, frame_bytes);
 
   /* Whole-window frames: each switch between light and dark redraws every

@@ -5,11 +5,10 @@
 
 #include <glib-unix.h>
 
+#include "hs-fixture-frames.h"
 #include "hs-pace.h"
 
 #define DEADLINE_US (20 * G_USEC_PER_SEC)
-/* GTK draws frames at GDK_PRIORITY_REDRAW; this test has no GTK. */
-#define REDRAW_PRIORITY (G_PRIORITY_HIGH_IDLE + 20)
 
 /* Works (as a watched source does) until the network's share of the time
  * between frames is spent: returns when hs_pace_work() says to yield,
@@ -61,7 +60,7 @@ test_yield (void)
   g_assert_true (hs_pace_is_yielding ());
   g_assert_cmpuint (hs_pace_get_n_yields (), ==, yields + 1);
   g_assert_cmpint (g_source_get_priority (source), ==, HS_PACE_YIELD_PRIORITY);
-  g_assert_cmpint (HS_PACE_YIELD_PRIORITY, >, REDRAW_PRIORITY);
+  g_assert_cmpint (HS_PACE_YIELD_PRIORITY, >, HS_FIXTURE_REDRAW_PRIORITY);
   g_assert_cmpint (HS_PACE_YIELD_PRIORITY, <, G_PRIORITY_DEFAULT_IDLE);
 
   /* Dispatched while yielding, no frame was due: the work goes on. */
@@ -165,31 +164,13 @@ test_no_frame (void)
   hs_pace_release_frames ();
 }
 
-typedef struct
-{
-  guint n_work;
-  guint n_frames;
-} Loop;
-
 /* A source that never runs out of work: its descriptor stays readable. */
 static gboolean
 busy_cb (int fd, GIOCondition condition, gpointer data)
 {
-  Loop *loop = data;
-
   if (hs_pace_work ())
-    loop->n_work++;
+    (*(guint *) data)++;
   return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-frame_cb (gpointer data)
-{
-  Loop *loop = data;
-
-  loop->n_frames++;
-  hs_pace_frame_done ();
-  return G_SOURCE_REMOVE;
 }
 
 /* In a real main loop, frames are drawn while a watched source is always
@@ -198,34 +179,20 @@ frame_cb (gpointer data)
 static void
 test_main_loop (void)
 {
-  Loop loop = { 0 };
+  guint n_work = 0;
   int fds[2];
   GSource *busy;
-  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
 
   g_assert_true (g_unix_open_pipe (fds, FD_CLOEXEC, NULL));
   g_assert_cmpint (write (fds[1], "x", 1), ==, 1);
   busy = g_unix_fd_source_new (fds[0], G_IO_IN);
-  g_source_set_callback (busy, G_SOURCE_FUNC (busy_cb), &loop, NULL);
+  g_source_set_callback (busy, G_SOURCE_FUNC (busy_cb), &n_work, NULL);
   g_source_attach (busy, NULL);
   hs_pace_watch (busy);
   hs_pace_hold_frames ();
 
   /* Three frames, each asked for and drawn while the work goes on. */
-  for (guint frame = 1; frame <= 3; frame++)
-    {
-      guint work_before = loop.n_work;
-
-      g_idle_add_full (REDRAW_PRIORITY, frame_cb, &loop, NULL);
-      while (loop.n_frames < frame)
-        {
-          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-          g_main_context_iteration (NULL, FALSE);
-        }
-      /* The network worked before the frame came. */
-      g_assert_cmpuint (loop.n_work, >, work_before);
-      g_assert_false (hs_pace_is_yielding ());
-    }
+  hs_fixture_frames_while_busy (&n_work, 3);
 
   hs_pace_release_frames ();
   hs_pace_unwatch (busy);

@@ -4,13 +4,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "hs-fixture-frames.h"
 #include "hs-pace.h"
 #include "hs-read-mux.h"
 
 #define DEADLINE_US (20 * G_USEC_PER_SEC)
 #define N_PAIRS     200
-/* GTK draws frames at GDK_PRIORITY_REDRAW; this test has no GTK. */
-#define REDRAW_PRIORITY (G_PRIORITY_HIGH_IDLE + 20)
 
 typedef struct
 {
@@ -168,44 +167,18 @@ test_removed_and_reused (void)
   pair_close (&keep);
 }
 
-typedef struct
-{
-  guint n_frames;
-} Frames;
-
-static gboolean
-frame_cb (gpointer data)
-{
-  ((Frames *) data)->n_frames++;
-  hs_pace_frame_done ();
-  return G_SOURCE_REMOVE;
-}
-
 /* Connections that always have something to read make room for frames,
  * as the listener and the capture do. */
 static void
 test_paced (void)
 {
   Pair busy = { 0 };
-  Frames frames = { 0 };
-  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
 
   pair_open (&busy);
   busy.drain = FALSE; /* stays readable */
   poke (&busy);
   hs_pace_hold_frames ();
-  for (guint frame = 1; frame <= 3; frame++)
-    {
-      guint before = busy.n_ready;
-
-      g_idle_add_full (REDRAW_PRIORITY, frame_cb, &frames, NULL);
-      while (frames.n_frames < frame)
-        {
-          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-          g_main_context_iteration (NULL, FALSE);
-        }
-      g_assert_cmpuint (busy.n_ready, >, before);
-    }
+  hs_fixture_frames_while_busy (&busy.n_ready, 3);
   hs_pace_release_frames ();
   pair_close (&busy);
 }

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "hs-fixture-frames.h"
+#include "hs-pace.h"
+
+#define DEADLINE_US (20 * G_USEC_PER_SEC)
+
+static gboolean
+frame_cb (gpointer data)
+{
+  (*(guint *) data)++;
+  hs_pace_frame_done ();
+  return G_SOURCE_REMOVE;
+}
+
+void
+hs_fixture_frames_while_busy (const guint *n_work, guint n_frames)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+  guint drawn = 0;
+
+  for (guint frame = 1; frame <= n_frames; frame++)
+    {
+      guint before = *n_work;
+
+      g_idle_add_full (HS_FIXTURE_REDRAW_PRIORITY, frame_cb, &drawn, NULL);
+      while (drawn < frame)
+        {
+          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+          g_main_context_iteration (NULL, FALSE);
+        }
+      /* The network worked before the frame came. */
+      g_assert_cmpuint (*n_work, >, before);
+      g_assert_false (hs_pace_is_yielding ());
+    }
+}
