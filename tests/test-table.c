@@ -446,6 +446,58 @@ test_keyboard (Fixture *f, gconstpointer data)
   g_assert_false (gtk_widget_child_focus (GTK_WIDGET (f->table), GTK_DIR_TAB_FORWARD));
 }
 
+/* The table is drawn again when what it shows changes, and only then:
+ * rows arriving below the view make the scroll bar longer, and leave the
+ * table's picture as it was (a class arriving redrew it in every frame). */
+static void
+test_redraws_what_shows (Fixture *f, gconstpointer data)
+{
+  GtkAdjustment *vadjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (f->table));
+  g_autoptr (TestItem) inserted = g_object_new (TEST_TYPE_ITEM, "name", "inserted", NULL);
+  guint first, end, before;
+  double upper;
+
+  /* Rows coming into view are drawn. */
+  before = hs_table_get_n_snapshots (f->table);
+  add_items (f, 3);
+  wait_frames (f, 2);
+  g_assert_cmpuint (hs_table_get_n_snapshots (f->table), >, before);
+
+  /* More than the view holds, then more below it. */
+  add_items (f, 100);
+  wait_frames (f, 2);
+  hs_table_get_bound_range (f->table, &first, &end);
+  g_assert_cmpuint (end, <, 100);
+  upper = gtk_adjustment_get_upper (vadjustment);
+  before = hs_table_get_n_snapshots (f->table);
+  add_items (f, 50);
+  wait_frames (f, 3);
+  g_assert_cmpfloat (gtk_adjustment_get_upper (vadjustment), >, upper);
+  g_assert_cmpuint (hs_table_get_n_snapshots (f->table), ==, before);
+
+  /* One inserted in view moves the rows below it. */
+  g_list_store_insert (f->store, 0, inserted);
+  wait_frames (f, 2);
+  g_assert_cmpuint (hs_table_get_n_snapshots (f->table), >, before);
+  g_assert_cmpstr (hs_table_get_cell_text (f->table, 0, 0), ==, "inserted");
+  g_assert_cmpstr (hs_table_get_cell_text (f->table, 1, 0), ==, "item 0");
+
+  /* Removed again, the rows come back up. */
+  before = hs_table_get_n_snapshots (f->table);
+  g_list_store_remove (f->store, 0);
+  wait_frames (f, 2);
+  g_assert_cmpuint (hs_table_get_n_snapshots (f->table), >, before);
+  g_assert_cmpstr (hs_table_get_cell_text (f->table, 0, 0), ==, "item 0");
+
+  /* All gone: no row is left to draw. */
+  before = hs_table_get_n_snapshots (f->table);
+  g_list_store_remove_all (f->store);
+  wait_frames (f, 2);
+  g_assert_cmpuint (hs_table_get_n_snapshots (f->table), >, before);
+  hs_table_get_bound_range (f->table, &first, &end);
+  g_assert_cmpuint (end - first, ==, 0);
+}
+
 /* Without a model, or with an empty one, nothing is bound and keys do nothing. */
 static void
 test_empty (Fixture *f, gconstpointer data)
@@ -510,6 +562,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/ui/table/right-to-left", Fixture, NULL, fixture_set_up, test_right_to_left,
               fixture_tear_down);
+  g_test_add ("/ui/table/redraws-what-shows", Fixture, NULL, fixture_set_up,
+              test_redraws_what_shows, fixture_tear_down);
   g_test_add ("/ui/table/empty", Fixture, NULL, fixture_set_up, test_empty, fixture_tear_down);
   g_test_add ("/ui/table/shared-texts", Fixture, NULL, fixture_set_up, test_shared_texts,
               fixture_tear_down);

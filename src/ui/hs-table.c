@@ -93,6 +93,7 @@ struct _HsTable
   guint cursor; /* the keyboard's row, or GTK_INVALID_LIST_POSITION */
   guint focus_idle;
   guint order_idle;
+  guint n_snapshots; /* times the table was drawn, for tests */
 };
 
 enum
@@ -856,6 +857,7 @@ hs_table_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   GskRenderNode *node;
   cairo_t *cr;
 
+  self->n_snapshots++;
   /* Rows scrolled up pass under the column titles. */
   gtk_snapshot_push_clip (rows, &GRAPHENE_RECT_INIT (0, self->header_height, width,
                                                      MAX (0, height - self->header_height)));
@@ -1038,9 +1040,15 @@ items_changed_cb (HsTable *self, guint position, guint removed, guint added)
     }
   /* Only the rows in view are bound again (now, so that positions are
    * right for clicks and selection before the next layout): a class of
-   * hundreds arriving costs the rows in view. The natural height changed. */
+   * hundreds arriving costs the rows in view. */
   bind_visible (self);
-  gtk_widget_queue_resize (GTK_WIDGET (self));
+  /* The natural height changed. gtk_widget_queue_resize() on the table
+   * would also redraw it whole, and the table is one picture: a class
+   * arriving below the rows in view redrew it in every frame. The probe,
+   * never shown, asks for the new layout without a redraw. What the
+   * change shows redraws itself: a row in view bound to another item or
+   * moved, a row hidden, the scroll bar. */
+  gtk_widget_queue_resize (GTK_WIDGET (self->probe));
 }
 
 static void
@@ -1348,6 +1356,14 @@ hs_table_get_bound_range (HsTable *self, guint *first, guint *end)
     *first = self->first;
   if (end != NULL)
     *end = self->first + self->n_bound;
+}
+
+guint
+hs_table_get_n_snapshots (HsTable *self)
+{
+  g_return_val_if_fail (HS_IS_TABLE (self), 0);
+
+  return self->n_snapshots;
 }
 
 const char *

@@ -62,6 +62,8 @@ guint               hs_table_get_position_at   (HsTable            *self,
 void                hs_table_get_bound_range   (HsTable            *self,
                                                 guint              *first,
                                                 guint              *end);
+/* How many times the table has been drawn. For tests. */
+guint               hs_table_get_n_snapshots   (HsTable            *self);
 /* The text shown in a cell of a row in view, or NULL. For tests. */
 const char         *hs_table_get_cell_text     (HsTable            *self,
                                                 guint               position,
