@@ -5,17 +5,19 @@
 
 G_BEGIN_DECLS
 
-/* GTK draws frames at GDK_PRIORITY_REDRAW; the network's tests have no
- * GTK. */
+/* GTK draws frames at GDK_PRIORITY_REDRAW, one refresh after the last
+ * (at 60 Hz here); the network's tests have no GTK. */
 #define HS_FIXTURE_REDRAW_PRIORITY (G_PRIORITY_HIGH_IDLE + 20)
+#define HS_FIXTURE_FRAME_US        (G_USEC_PER_SEC / 60)
 
 /* clang-format off */
 
-/* Asks for @n_frames frames, one after the other, at GTK's drawing
- * priority, each telling the pace (src/net/hs-pace.c) it is done, while a
+/* Asks for @n_frames frames, one after the other, as GTK's frame clock
+ * does (at its priority, one refresh after the last), each telling the
+ * pace (src/net/hs-pace.c) it is done and when the next is due, while a
  * watched source that is always ready counts its work in @n_work: each
  * frame must be drawn within a generous deadline, the source must have
- * worked before it, and the network must not yield after it. */
+ * worked before it, and the network must stay below the drawing. */
 void hs_fixture_frames_while_busy (const guint *n_work,
                                    guint        n_frames);
 

@@ -10,9 +10,8 @@
 
 #define DEADLINE_US (20 * G_USEC_PER_SEC)
 
-/* Works (as a watched source does) until the network's share of the time
- * between frames is spent: returns when hs_pace_work() says to yield,
- * or fails after a generous deadline. */
+/* Works (as a watched source does) until hs_pace_work() says a frame is
+ * due, or fails after a generous deadline. */
 static void
 work_until_yield (void)
 {
@@ -30,13 +29,13 @@ test_without_window (void)
 
   g_source_attach (source, NULL);
   hs_pace_watch (source);
-
-  /* With no window to draw frames, the network never yields: twice the
-   * budget of work goes on at the default priority. */
+  /* With no window to draw frames, the network's work always goes on at
+   * the default priority. */
   while (g_get_monotonic_time () - start < 50000)
     g_assert_true (hs_pace_work ());
   g_assert_false (hs_pace_is_yielding ());
   g_assert_cmpint (g_source_get_priority (source), ==, G_PRIORITY_DEFAULT);
+  g_assert_cmpint (hs_pace_get_priority (), ==, G_PRIORITY_DEFAULT);
 
   hs_pace_unwatch (source);
   g_source_destroy (source);
@@ -54,35 +53,41 @@ test_yield (void)
   hs_pace_watch (source);
   hs_pace_hold_frames ();
 
-  /* Past its budget the network yields once: the watched sources drop
-   * below GTK's drawing, and the work at hand stops. */
-  work_until_yield ();
+  /* With a window, work drops the watched sources below GTK's drawing,
+   * and goes on. */
+  g_assert_true (hs_pace_work ());
   g_assert_true (hs_pace_is_yielding ());
-  g_assert_cmpuint (hs_pace_get_n_yields (), ==, yields + 1);
   g_assert_cmpint (g_source_get_priority (source), ==, HS_PACE_YIELD_PRIORITY);
+  g_assert_cmpint (hs_pace_get_priority (), ==, HS_PACE_YIELD_PRIORITY);
   g_assert_cmpint (HS_PACE_YIELD_PRIORITY, >, HS_FIXTURE_REDRAW_PRIORITY);
   g_assert_cmpint (HS_PACE_YIELD_PRIORITY, <, G_PRIORITY_DEFAULT_IDLE);
-
-  /* Dispatched while yielding, no frame was due: the work goes on. */
-  g_assert_true (hs_pace_work ());
-  /* A source watched meanwhile yields with the others. */
+  /* A source watched meanwhile is with the others. */
   g_source_attach (later, NULL);
   hs_pace_watch (later);
   g_assert_cmpint (g_source_get_priority (later), ==, HS_PACE_YIELD_PRIORITY);
 
-  /* A frame drawn gives the network its priority and its budget back. */
-  hs_pace_frame_done ();
+  /* Before the next frame is due, the work goes on. */
+  hs_pace_frame_done (g_get_monotonic_time () + (gint64) 3600 * G_USEC_PER_SEC);
+  for (guint i = 0; i < 1000; i++)
+    g_assert_true (hs_pace_work ());
+  g_assert_cmpuint (hs_pace_get_n_yields (), ==, yields);
+
+  /* Once it is due (and the network has had its share since the last
+   * one), the dispatch at hand ends; the next gets a piece of work done
+   * before it ends in turn. */
+  hs_pace_frame_done (g_get_monotonic_time ());
+  work_until_yield ();
+  g_assert_cmpuint (hs_pace_get_n_yields (), ==, yields + 1);
+  g_assert_true (hs_pace_work ());
+  g_assert_false (hs_pace_work ());
+  g_assert_true (hs_pace_is_yielding ());
+
+  /* The last window gone, nothing waits for a frame. */
+  hs_pace_release_frames ();
   g_assert_false (hs_pace_is_yielding ());
   g_assert_cmpint (g_source_get_priority (source), ==, G_PRIORITY_DEFAULT);
   g_assert_cmpint (g_source_get_priority (later), ==, G_PRIORITY_DEFAULT);
   g_assert_true (hs_pace_work ());
-
-  /* The last window gone, nothing waits for a frame. */
-  work_until_yield ();
-  g_assert_true (hs_pace_is_yielding ());
-  hs_pace_release_frames ();
-  g_assert_false (hs_pace_is_yielding ());
-  g_assert_cmpint (g_source_get_priority (source), ==, G_PRIORITY_DEFAULT);
 
   hs_pace_unwatch (source);
   hs_pace_unwatch (later);
@@ -92,14 +97,22 @@ test_yield (void)
   g_source_unref (later);
 }
 
+/* A frame longer than the refresh interval ends with the next one due
+ * already: the network still has its share of the time before it. */
 static void
-spin_until (gint64 when)
+test_share (void)
 {
-  while (g_get_monotonic_time () < when)
-    ;
+  gint64 done;
+
+  hs_pace_hold_frames ();
+  hs_pace_frame_done (g_get_monotonic_time () - 1000);
+  done = g_get_monotonic_time ();
+  work_until_yield ();
+  g_assert_cmpint (g_get_monotonic_time () - done, >=, HS_PACE_SHARE_US - 100);
+  hs_pace_release_frames ();
 }
 
-/* Runs the main loop until the network no longer yields. */
+/* Runs the main loop until the sources are no longer below the drawing. */
 static void
 wait_yield_over (void)
 {
@@ -112,55 +125,46 @@ wait_yield_over (void)
     }
 }
 
-/* The budget counts work: a pause ends a stretch of it, and the next
- * stretch has the whole budget. */
-static void
-test_gap (void)
+static gboolean
+frame_cb (gpointer data)
 {
-  gint64 resumed, yielded;
-
-  hs_pace_hold_frames ();
-  g_assert_true (hs_pace_work ());
-  spin_until (g_get_monotonic_time () + HS_PACE_GAP_US + 1000);
-  resumed = g_get_monotonic_time ();
-  work_until_yield ();
-  yielded = g_get_monotonic_time ();
-  /* Counted from the first work, the yield would have come at once. */
-  g_assert_cmpint (yielded - resumed, >=, HS_PACE_BUDGET_US - 100);
-
-  hs_pace_frame_done ();
-  hs_pace_release_frames ();
+  hs_pace_frame_done (g_get_monotonic_time () + HS_FIXTURE_FRAME_US);
+  return G_SOURCE_CONTINUE;
 }
 
 /* A window that draws no frame (minimized, not shown yet) does not keep
- * the network waiting: the yield ends by itself, and the network does not
- * yield again for a while, or until a frame is drawn. */
+ * the network waiting: without a frame the sources are back at the
+ * default priority after a while, until the next frame. */
 static void
 test_no_frame (void)
 {
   gint64 start;
+  guint frames;
 
   hs_pace_hold_frames ();
-  work_until_yield ();
+  start = g_get_monotonic_time ();
+  g_assert_true (hs_pace_work ());
   g_assert_true (hs_pace_is_yielding ());
   wait_yield_over ();
-
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, HS_PACE_FRAME_WAIT_MS * 1000 - 1000);
   start = g_get_monotonic_time ();
-  while (g_get_monotonic_time () - start < 2 * HS_PACE_BUDGET_US)
+  while (g_get_monotonic_time () - start < 20000)
     g_assert_true (hs_pace_work ());
   g_assert_false (hs_pace_is_yielding ());
 
-  /* A frame: the pace is back at once. */
-  hs_pace_frame_done ();
-  work_until_yield ();
+  /* With a frame, the next work lowers them again, and frames keep them
+   * there past the wait. */
+  hs_pace_frame_done (g_get_monotonic_time () + HS_FIXTURE_FRAME_US);
+  g_assert_true (hs_pace_work ());
   g_assert_true (hs_pace_is_yielding ());
-
-  /* Without one, it is back after the wait. */
-  wait_yield_over ();
+  frames = g_timeout_add (HS_FIXTURE_FRAME_US / 1000, frame_cb, NULL);
   start = g_get_monotonic_time ();
-  work_until_yield ();
-  g_assert_cmpint (g_get_monotonic_time () - start, >=, HS_PACE_FRAME_WAIT_MS * 1000 - 1000);
-  hs_pace_frame_done ();
+  while (g_get_monotonic_time () - start < 3 * HS_PACE_FRAME_WAIT_MS * 1000)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      g_assert_true (hs_pace_is_yielding ());
+    }
+  g_source_remove (frames);
   hs_pace_release_frames ();
 }
 
@@ -209,7 +213,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/net/pace/without-window", test_without_window);
   g_test_add_func ("/net/pace/yield", test_yield);
-  g_test_add_func ("/net/pace/gap", test_gap);
+  g_test_add_func ("/net/pace/share", test_share);
   g_test_add_func ("/net/pace/no-frame", test_no_frame);
   g_test_add_func ("/net/pace/main-loop", test_main_loop);
 

@@ -11,7 +11,6 @@
 #include <glib/gi18n-lib.h>
 
 #include "hs-endpoint.h"
-#include "hs-pace.h"
 #include "hs-read-mux.h"
 #include "hs-net-error.h"
 
@@ -130,10 +129,8 @@ ready_cb (gpointer user_data)
 static gboolean
 socket_ready_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
 {
-  /* A connection's own source cannot wait for the window's next frame,
-   * but its work counts towards the network's share of the time between
-   * frames. */
-  hs_pace_work ();
+  /* A connection's own source (for a descriptor the shared read set could
+   * not take) is not paced: src/net/hs-pace.c watches few sources. */
   return ready_cb (user_data) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 

@@ -14,12 +14,22 @@
  * is drawn: the window stood still for up to a quarter of a second.
  *
  * So the sources that bring new work (the listener, the capture, the
- * connections' reads, src/net/hs-read-mux.c) are watched here. Once they
- * have worked for a few milliseconds since the window's last frame, they
- * drop to a priority just below GTK's drawing until the next frame is
- * done: a frame due is drawn first, and between frames the network has
- * the main loop to itself. Without a window (the command line) they never
- * yield.
+ * connections' reads, src/net/hs-read-mux.c) are watched here. While a
+ * window draws frames they sit just below GTK's drawing priority: between
+ * frames the main loop is theirs, and a frame that falls due comes next.
+ * A dispatch asks hs_pace_work() before each piece of its work (an accept,
+ * a read, a batch of captured packets); once the next frame is due, and
+ * the network has had its share of the time since the last one, the
+ * dispatch ends there and the frame comes before the rest.
+ *
+ * (A budget of work at the default priority after each frame, which this
+ * replaced, let the work that came before GTK's drawing grow past the
+ * budget, and let a batch begun just before a frame fell due push the
+ * frame into the next refresh: a fifth of a burst's frames were late.)
+ *
+ * If no frame comes for a while with the sources lowered (the window is
+ * minimized or not shown yet), they go back to the default priority until
+ * the next frame. Without a window (the command line) they never leave it.
  *
  * Only a few sources are watched: changing a source's priority moves its
  * descriptor in GLib's list of them, a walk over all of them, which is
@@ -30,14 +40,18 @@
 static struct
 {
   GPtrArray *sources;
-  guint n_windows; /* windows that tell of their frames */
-  gboolean yielding;
-  gint64 since; /* the start of the stretch of work; 0 for none */
-  gint64 last;  /* the last piece of work */
+  guint n_windows;      /* windows that tell of their frames */
+  gboolean lowered;     /* the sources are below GTK's drawing */
+  gint64 lowered_us;    /* since when */
+  gint64 frame_end_us;  /* the last frame's end; 0 before the first */
+  gint64 next_frame_us; /* when the next one is due; 0 if unknown */
+  /* The last call ended a dispatch for a frame: the next one goes on
+   * whatever is due, so that each dispatch after it gets something done. */
+  gboolean owed;
+  /* No frame came while the sources were lowered: they stay at the
+   * default priority until one does. */
+  gboolean stalled;
   guint late_id;
-  /* No frame came while the network yielded: until this time, or until
-   * a frame comes, it does not yield again. */
-  gint64 stalled_until;
   guint n_yields;
 } pace;
 
@@ -65,7 +79,7 @@ hs_pace_watch (GSource *source)
   if (pace.sources == NULL)
     pace.sources = g_ptr_array_new_with_free_func ((GDestroyNotify) g_source_unref);
   g_ptr_array_add (pace.sources, g_source_ref (source));
-  if (pace.yielding)
+  if (pace.lowered)
     g_source_set_priority (source, HS_PACE_YIELD_PRIORITY);
 }
 
@@ -79,62 +93,99 @@ hs_pace_unwatch (GSource *source)
 }
 
 static void
-end_yield (void)
+raise_sources (void)
 {
-  pace.since = 0;
-  if (!pace.yielding)
+  pace.owed = FALSE;
+  if (!pace.lowered)
     return;
-  pace.yielding = FALSE;
+  pace.lowered = FALSE;
   g_clear_handle_id (&pace.late_id, g_source_remove);
   set_priorities (G_PRIORITY_DEFAULT);
+}
+
+static gboolean frame_late_cb (gpointer user_data);
+
+/* Checks for frames HS_PACE_FRAME_WAIT_MS after @since. Above the sockets'
+ * priority, so that it comes even while sources of the default priority
+ * are always ready. */
+static void
+arm_late (gint64 since)
+{
+  gint64 left_ms = (since + HS_PACE_FRAME_WAIT_MS * 1000 - g_get_monotonic_time () + 999) / 1000;
+
+  pace.late_id =
+      g_timeout_add_full (G_PRIORITY_HIGH, (guint) CLAMP (left_ms, 1, HS_PACE_FRAME_WAIT_MS),
+                          frame_late_cb, NULL, NULL);
 }
 
 static gboolean
 frame_late_cb (gpointer user_data)
 {
+  gint64 since = MAX (pace.frame_end_us, pace.lowered_us);
+
   pace.late_id = 0;
-  pace.stalled_until = g_get_monotonic_time () + HS_PACE_FRAME_WAIT_MS * 1000;
-  end_yield ();
+  if (g_get_monotonic_time () - since < HS_PACE_FRAME_WAIT_MS * 1000)
+    arm_late (since);
+  else
+    {
+      pace.stalled = TRUE;
+      raise_sources ();
+    }
   return G_SOURCE_REMOVE;
 }
 
-/* Called as a watched source begins its work, and between the pieces of
- * a long one: FALSE when the network yields now, and the work is to go on
- * in a later dispatch, after the frame. A dispatch while the network
- * yields has come because no frame was due: its work goes on. */
+static void
+lower_sources (void)
+{
+  pace.lowered = TRUE;
+  pace.lowered_us = g_get_monotonic_time ();
+  set_priorities (HS_PACE_YIELD_PRIORITY);
+  arm_late (pace.lowered_us);
+}
+
+/* Called by a watched source before each piece of its work: FALSE when a
+ * frame is due and the dispatch is to end, its work going on in a later
+ * one, after the frame. */
 gboolean
 hs_pace_work (void)
 {
   gint64 now;
 
-  if (pace.yielding || pace.n_windows == 0)
+  if (pace.n_windows == 0 || pace.stalled)
     return TRUE;
+  if (!pace.lowered)
+    lower_sources ();
+  if (pace.owed || pace.next_frame_us == 0)
+    {
+      pace.owed = FALSE;
+      return TRUE;
+    }
   now = g_get_monotonic_time ();
-  if (now < pace.stalled_until)
+  if (now < pace.next_frame_us || now - pace.frame_end_us < HS_PACE_SHARE_US)
     return TRUE;
-  if (pace.since == 0 || now - pace.last > HS_PACE_GAP_US)
-    pace.since = now;
-  pace.last = now;
-  if (now - pace.since < HS_PACE_BUDGET_US)
-    return TRUE;
-
-  pace.yielding = TRUE;
+  pace.owed = TRUE;
   pace.n_yields++;
-  set_priorities (HS_PACE_YIELD_PRIORITY);
-  /* Above the sockets' priority, so that it comes even while they are
-   * always ready. */
-  pace.late_id =
-      g_timeout_add_full (G_PRIORITY_HIGH, HS_PACE_FRAME_WAIT_MS, frame_late_cb, NULL, NULL);
   return FALSE;
 }
 
-/* A frame has been drawn: the network has its priority and its budget
- * back. */
-void
-hs_pace_frame_done (void)
+/* The priority for a source of the network's that is not watched (a
+ * timer made anew each time): below GTK's drawing while the watched
+ * ones are. */
+int
+hs_pace_get_priority (void)
 {
-  pace.stalled_until = 0;
-  end_yield ();
+  return pace.lowered ? HS_PACE_YIELD_PRIORITY : G_PRIORITY_DEFAULT;
+}
+
+/* A frame has been drawn, and the next one is due at @next_frame_us (in
+ * g_get_monotonic_time()'s time), if one is asked for. */
+void
+hs_pace_frame_done (gint64 next_frame_us)
+{
+  pace.frame_end_us = g_get_monotonic_time ();
+  pace.next_frame_us = next_frame_us;
+  pace.owed = FALSE;
+  pace.stalled = FALSE;
 }
 
 /* A window draws frames and tells of each with hs_pace_frame_done(),
@@ -151,17 +202,21 @@ hs_pace_release_frames (void)
   g_return_if_fail (pace.n_windows > 0);
 
   /* Nothing may wait for a frame that no window will draw. */
-  if (--pace.n_windows == 0)
-    end_yield ();
+  if (--pace.n_windows > 0)
+    return;
+  raise_sources ();
+  pace.stalled = FALSE;
+  pace.frame_end_us = pace.next_frame_us = 0;
 }
 
+/* Whether the watched sources are below GTK's drawing now. */
 gboolean
 hs_pace_is_yielding (void)
 {
-  return pace.yielding;
+  return pace.lowered;
 }
 
-/* How many times the network has yielded. For tests and benchmarks. */
+/* How many dispatches have ended for a frame. For tests and benchmarks. */
 guint
 hs_pace_get_n_yields (void)
 {

@@ -1679,7 +1679,13 @@ add_clicker_keys (HsWindow *self)
 static void
 frame_done_cb (GdkFrameClock *clock, gpointer user_data)
 {
-  hs_pace_frame_done ();
+  gint64 frame_time = gdk_frame_clock_get_frame_time (clock);
+  gint64 interval = 0;
+
+  /* GTK plans the next frame one refresh after this one's time (60 Hz
+   * when the display does not say). */
+  gdk_frame_clock_get_refresh_info (clock, frame_time, &interval, NULL);
+  hs_pace_frame_done (frame_time + (interval > 0 ? interval : G_USEC_PER_SEC / 60));
 }
 
 static void
