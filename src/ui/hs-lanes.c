@@ -10,6 +10,8 @@
 #include <adwaita.h>
 #include <glib/gi18n-lib.h>
 
+#include "hs-pace.h"
+
 /* Sizes at font scale 1, in pixels. */
 #define LANE_HEIGHT   30.0
 #define PAD           8.0
@@ -590,9 +592,20 @@ lane_layout (HsLanes *self)
   return layout;
 }
 
+static gboolean prewarm_cb (gpointer user_data);
+
+/* After a frame that is due (drawing lanes before it made it late, with
+ * 1,000 clients arriving), before the network's next work. */
+static void
+schedule_prewarm (HsLanes *self)
+{
+  if (self->prewarm_idle == 0)
+    self->prewarm_idle = g_idle_add_full (HS_PACE_YIELD_PRIORITY - 1, prewarm_cb, self, NULL);
+}
+
 /* Draws the newest lanes' pictures (a connection's number and address, its
- * first boxes) while the main loop is idle, into a surface of one pixel:
- * the frame that shows them then only copies them. Only as many as the
+ * first boxes) between frames, into a surface of one pixel: the frame
+ * that shows them then only copies them. Only as many as the
  * view holds, newest first being what the overview follows, so the cache
  * of pictures is not flushed by a class of hundreds. */
 static gboolean
@@ -623,15 +636,19 @@ prewarm_cb (gpointer user_data)
   surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
   cr = cairo_create (surface);
   layout = lane_layout (self);
-  for (guint i = from; i < n; i++)
+  /* A lane at a time, as the network's work goes (src/net/hs-pace.c): a
+   * frame that falls due comes before the rest, which go on after it. */
+  for (guint i = from; i < n && hs_pace_work (); i++)
     {
       g_autoptr (HsConnectionRow) row = g_list_model_get_item (G_LIST_MODEL (self->list), i);
 
       draw_lane (self, cr, layout, trace, row, 0, width, FALSE, &fg, dark);
+      self->prewarmed = i + 1;
     }
   cairo_destroy (cr);
   cairo_surface_destroy (surface);
-  self->prewarmed = n;
+  if (self->prewarmed < n)
+    schedule_prewarm (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -762,8 +779,7 @@ items_changed_cb (HsLanes *self)
 {
   update_adjustments (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
-  if (self->prewarm_idle == 0)
-    self->prewarm_idle = g_idle_add_full (G_PRIORITY_HIGH_IDLE, prewarm_cb, self, NULL);
+  schedule_prewarm (self);
 }
 
 /* Rows removed (the trace cleared): ids start again from 1. */
