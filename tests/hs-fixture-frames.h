@@ -12,8 +12,9 @@ G_BEGIN_DECLS
 
 /* clang-format off */
 
-/* Asks for @n_frames frames, one after the other, as GTK's frame clock
- * does (at its priority, one refresh after the last), each telling the
+/* From a frame just drawn, asks for @n_frames more, one after the other,
+ * as GTK's frame clock does (at its priority, one refresh after the
+ * last), each telling the
  * pace (src/net/hs-pace.c) it is done and when the next is due, while a
  * watched source that is always ready counts its work in @n_work: each
  * frame must be drawn within a generous deadline, the source must have

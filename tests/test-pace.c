@@ -73,14 +73,19 @@ test_yield (void)
   g_assert_cmpuint (hs_pace_get_n_yields (), ==, yields);
 
   /* Once it is due (and the network has had its share since the last
-   * one), the dispatch at hand ends; the next gets a piece of work done
-   * before it ends in turn. */
+   * one), the dispatch at hand ends. */
   hs_pace_frame_done (g_get_monotonic_time ());
   work_until_yield ();
   g_assert_cmpuint (hs_pace_get_n_yields (), ==, yields + 1);
-  g_assert_true (hs_pace_work ());
-  g_assert_false (hs_pace_work ());
+  /* Called again with no frame drawn meanwhile: none was ready to run, so
+   * the window asked for none, and the work goes on until it draws one. */
+  for (guint i = 0; i < 1000; i++)
+    g_assert_true (hs_pace_work ());
+  g_assert_cmpuint (hs_pace_get_n_yields (), ==, yields + 1);
   g_assert_true (hs_pace_is_yielding ());
+  hs_pace_frame_done (g_get_monotonic_time ());
+  work_until_yield ();
+  g_assert_cmpuint (hs_pace_get_n_yields (), ==, yields + 2);
 
   /* The last window gone, nothing waits for a frame. */
   hs_pace_release_frames ();
@@ -105,8 +110,8 @@ test_share (void)
   gint64 done;
 
   hs_pace_hold_frames ();
-  hs_pace_frame_done (g_get_monotonic_time () - 1000);
   done = g_get_monotonic_time ();
+  hs_pace_frame_done (done - 1000);
   work_until_yield ();
   g_assert_cmpint (g_get_monotonic_time () - done, >=, HS_PACE_SHARE_US - 100);
   hs_pace_release_frames ();
@@ -129,12 +134,16 @@ static gboolean
 frame_cb (gpointer data)
 {
   hs_pace_frame_done (g_get_monotonic_time () + HS_FIXTURE_FRAME_US);
+  /* And the network's work between frames. */
+  hs_pace_work ();
   return G_SOURCE_CONTINUE;
 }
 
 /* A window that draws no frame (minimized, not shown yet) does not keep
  * the network waiting: without a frame the sources are back at the
- * default priority after a while, until the next frame. */
+ * default priority after a while, for as long again, and then below the
+ * drawing again, so that a frame the network kept from running gets its
+ * turn. */
 static void
 test_no_frame (void)
 {
@@ -151,29 +160,71 @@ test_no_frame (void)
   while (g_get_monotonic_time () - start < 20000)
     g_assert_true (hs_pace_work ());
   g_assert_false (hs_pace_is_yielding ());
+  while (g_get_monotonic_time () - start < HS_PACE_FRAME_WAIT_MS * 1000 + 1000)
+    g_assert_true (hs_pace_work ());
+  g_assert_true (hs_pace_is_yielding ());
 
-  /* With a frame, the next work lowers them again, and frames keep them
-   * there past the wait. */
+  /* A frame ends the wait at once. */
+  wait_yield_over ();
   hs_pace_frame_done (g_get_monotonic_time () + HS_FIXTURE_FRAME_US);
   g_assert_true (hs_pace_work ());
   g_assert_true (hs_pace_is_yielding ());
+
+  /* With frames coming, the sources stay below the drawing past the wait
+   * (a pause of the whole process may raise them for a while: only the
+   * end is checked). */
   frames = g_timeout_add (HS_FIXTURE_FRAME_US / 1000, frame_cb, NULL);
   start = g_get_monotonic_time ();
   while (g_get_monotonic_time () - start < 3 * HS_PACE_FRAME_WAIT_MS * 1000)
-    {
-      g_main_context_iteration (NULL, TRUE);
-      g_assert_true (hs_pace_is_yielding ());
-    }
+    g_main_context_iteration (NULL, TRUE);
   g_source_remove (frames);
+  hs_pace_frame_done (g_get_monotonic_time () + HS_FIXTURE_FRAME_US);
+  hs_pace_work ();
+  g_assert_true (hs_pace_is_yielding ());
   hs_pace_release_frames ();
 }
 
-/* A source that never runs out of work: its descriptor stays readable. */
+/* A watched source whose pipe stays readable, calling @func with
+ * @n_work, while a window holds frames. */
+static GSource *
+busy_source_new (GSourceFunc func, guint *n_work, int fds[2])
+{
+  GSource *busy;
+
+  g_assert_true (g_unix_open_pipe (fds, FD_CLOEXEC, NULL));
+  g_assert_cmpint (write (fds[1], "x", 1), ==, 1);
+  busy = g_unix_fd_source_new (fds[0], G_IO_IN);
+  g_source_set_callback (busy, func, n_work, NULL);
+  g_source_attach (busy, NULL);
+  hs_pace_watch (busy);
+  hs_pace_hold_frames ();
+  return busy;
+}
+
+static void
+busy_source_free (GSource *busy, int fds[2])
+{
+  hs_pace_release_frames ();
+  hs_pace_unwatch (busy);
+  g_source_destroy (busy);
+  g_source_unref (busy);
+  close (fds[0]);
+  close (fds[1]);
+}
+
+/* A source that never runs out of work (its descriptor stays readable)
+ * and whose dispatch ends only when the pace says a frame is due: frames
+ * are drawn only if it does. */
 static gboolean
 busy_cb (int fd, GIOCondition condition, gpointer data)
 {
-  if (hs_pace_work ())
-    (*(guint *) data)++;
+  gint64 start = g_get_monotonic_time ();
+
+  while (hs_pace_work ())
+    {
+      (*(guint *) data)++;
+      g_assert_cmpint (g_get_monotonic_time () - start, <, DEADLINE_US);
+    }
   return G_SOURCE_CONTINUE;
 }
 
@@ -183,27 +234,68 @@ busy_cb (int fd, GIOCondition condition, gpointer data)
 static void
 test_main_loop (void)
 {
+  guint n_work = 0, yields;
+  int fds[2];
+  GSource *busy;
+
+  busy = busy_source_new (G_SOURCE_FUNC (busy_cb), &n_work, fds);
+
+  /* Three frames, each asked for and drawn while the work goes on: each
+   * dispatch ends for a frame. */
+  yields = hs_pace_get_n_yields ();
+  hs_fixture_frames_while_busy (&n_work, 3);
+  g_assert_cmpuint (hs_pace_get_n_yields (), >=, yields + 3);
+
+  busy_source_free (busy, fds);
+}
+
+/* Work in batches, as the listener's and the reads' dispatches do. */
+static gboolean
+batch_cb (int fd, GIOCondition condition, gpointer data)
+{
+  for (guint i = 0; i < 64 && hs_pace_work (); i++)
+    (*(guint *) data)++;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+drawn_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  hs_pace_frame_done (g_get_monotonic_time () + HS_FIXTURE_FRAME_US);
+  return G_SOURCE_REMOVE;
+}
+
+/* Back at the default priority for want of a frame, a network that is
+ * always busy keeps GTK's drawing from running; a frame asked for then
+ * still comes, once the sources go below the drawing again. */
+static void
+test_stall_ends (void)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+  gboolean lowered = FALSE, drawn = FALSE;
   guint n_work = 0;
   int fds[2];
   GSource *busy;
 
-  g_assert_true (g_unix_open_pipe (fds, FD_CLOEXEC, NULL));
-  g_assert_cmpint (write (fds[1], "x", 1), ==, 1);
-  busy = g_unix_fd_source_new (fds[0], G_IO_IN);
-  g_source_set_callback (busy, G_SOURCE_FUNC (busy_cb), &n_work, NULL);
-  g_source_attach (busy, NULL);
-  hs_pace_watch (busy);
-  hs_pace_hold_frames ();
+  busy = busy_source_new (G_SOURCE_FUNC (batch_cb), &n_work, fds);
 
-  /* Three frames, each asked for and drawn while the work goes on. */
-  hs_fixture_frames_while_busy (&n_work, 3);
+  while (!lowered || hs_pace_is_yielding ())
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      lowered |= hs_pace_is_yielding ();
+    }
+  g_assert_cmpint (g_source_get_priority (busy), ==, G_PRIORITY_DEFAULT);
+  g_idle_add_full (HS_FIXTURE_REDRAW_PRIORITY, drawn_cb, &drawn, NULL);
+  while (!drawn)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+    }
+  g_assert_cmpuint (n_work, >, 0);
 
-  hs_pace_release_frames ();
-  hs_pace_unwatch (busy);
-  g_source_destroy (busy);
-  g_source_unref (busy);
-  close (fds[0]);
-  close (fds[1]);
+  busy_source_free (busy, fds);
 }
 
 int
@@ -216,6 +308,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/pace/share", test_share);
   g_test_add_func ("/net/pace/no-frame", test_no_frame);
   g_test_add_func ("/net/pace/main-loop", test_main_loop);
+  g_test_add_func ("/net/pace/stall-ends", test_stall_ends);
 
   return g_test_run ();
 }

@@ -28,14 +28,19 @@
  * frame into the next refresh: a fifth of a burst's frames were late.)
  *
  * If no frame comes for a while with the sources lowered (the window is
- * minimized or not shown yet), they go back to the default priority until
- * the next frame. Without a window (the command line) they never leave it.
+ * minimized or not shown yet), they go back to the default priority for
+ * as long again, or until the next frame, and then down again: a frame
+ * that a busy network kept from running gets its turn. Without a window
+ * (the command line) they never leave the default priority.
  *
  * Only a few sources are watched: changing a source's priority moves its
  * descriptor in GLib's list of them, a walk over all of them, which is
  * why the connections' reads share one source. Everything here runs on
  * the main thread.
  */
+
+/* GTK makes the timer for its next frame in whole milliseconds. */
+#define TIMER_SLACK_US 1000
 
 static struct
 {
@@ -45,12 +50,13 @@ static struct
   gint64 lowered_us;    /* since when */
   gint64 frame_end_us;  /* the last frame's end; 0 before the first */
   gint64 next_frame_us; /* when the next one is due; 0 if unknown */
-  /* The last call ended a dispatch for a frame: the next one goes on
-   * whatever is due, so that each dispatch after it gets something done. */
-  gboolean owed;
-  /* No frame came while the sources were lowered: they stay at the
-   * default priority until one does. */
-  gboolean stalled;
+  /* The last call ended a dispatch for a frame. A call before that frame
+   * is drawn means that none was ready to run (the sources are below
+   * it): no frame is asked for. */
+  gboolean asked;
+  /* No frame came while the sources were lowered: until this time, or
+   * until a frame comes, they are at the default priority. */
+  gint64 stalled_until;
   guint late_id;
   guint n_yields;
 } pace;
@@ -95,7 +101,7 @@ hs_pace_unwatch (GSource *source)
 static void
 raise_sources (void)
 {
-  pace.owed = FALSE;
+  pace.asked = FALSE;
   if (!pace.lowered)
     return;
   pace.lowered = FALSE;
@@ -128,7 +134,7 @@ frame_late_cb (gpointer user_data)
     arm_late (since);
   else
     {
-      pace.stalled = TRUE;
+      pace.stalled_until = g_get_monotonic_time () + HS_PACE_FRAME_WAIT_MS * 1000;
       raise_sources ();
     }
   return G_SOURCE_REMOVE;
@@ -151,19 +157,26 @@ hs_pace_work (void)
 {
   gint64 now;
 
-  if (pace.n_windows == 0 || pace.stalled)
+  if (pace.n_windows == 0)
+    return TRUE;
+  now = g_get_monotonic_time ();
+  if (now < pace.stalled_until)
     return TRUE;
   if (!pace.lowered)
     lower_sources ();
-  if (pace.owed || pace.next_frame_us == 0)
+  if (pace.asked)
     {
-      pace.owed = FALSE;
+      /* Nothing at GTK's priority was ready after the last dispatch
+       * ended: the window has asked for no frame, and none is due until
+       * it draws one. */
+      pace.asked = FALSE;
+      pace.next_frame_us = 0;
       return TRUE;
     }
-  now = g_get_monotonic_time ();
-  if (now < pace.next_frame_us || now - pace.frame_end_us < HS_PACE_SHARE_US)
+  if (pace.next_frame_us == 0 || now < pace.next_frame_us + TIMER_SLACK_US ||
+      now - pace.frame_end_us < HS_PACE_SHARE_US)
     return TRUE;
-  pace.owed = TRUE;
+  pace.asked = TRUE;
   pace.n_yields++;
   return FALSE;
 }
@@ -184,8 +197,8 @@ hs_pace_frame_done (gint64 next_frame_us)
 {
   pace.frame_end_us = g_get_monotonic_time ();
   pace.next_frame_us = next_frame_us;
-  pace.owed = FALSE;
-  pace.stalled = FALSE;
+  pace.asked = FALSE;
+  pace.stalled_until = 0;
 }
 
 /* A window draws frames and tells of each with hs_pace_frame_done(),
@@ -205,8 +218,7 @@ hs_pace_release_frames (void)
   if (--pace.n_windows > 0)
     return;
   raise_sources ();
-  pace.stalled = FALSE;
-  pace.frame_end_us = pace.next_frame_us = 0;
+  pace.stalled_until = pace.frame_end_us = pace.next_frame_us = 0;
 }
 
 /* Whether the watched sources are below GTK's drawing now. */
@@ -216,7 +228,8 @@ hs_pace_is_yielding (void)
   return pace.lowered;
 }
 
-/* How many dispatches have ended for a frame. For tests and benchmarks. */
+/* How many times hs_pace_work() has said that a frame is due. For tests
+ * and benchmarks. */
 guint
 hs_pace_get_n_yields (void)
 {

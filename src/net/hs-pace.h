@@ -15,9 +15,9 @@ G_BEGIN_DECLS
  * leave it a piece of work per frame. */
 #define HS_PACE_SHARE_US 4000
 /* Lowered without a frame for this long, the network goes back to the
- * default priority until the next frame: a window that draws none (not
- * shown yet, minimized) must not keep it waiting, nor leave it below
- * connections' reads that a flood keeps ready. */
+ * default priority for as long again (or until the next frame): a window
+ * that draws none (not shown yet, minimized) must not keep it waiting,
+ * nor leave it below connections' reads that a flood keeps ready. */
 #define HS_PACE_FRAME_WAIT_MS 100
 
 /* clang-format off */

@@ -999,8 +999,9 @@ schedule_poll (HsSession *self)
 
 /* What the capture has queued happened before what a socket has just told
  * of: it is read first, so that the trace keeps their order. (The capture
- * may have waited for the window's frame, src/net/hs-pace.c, while the
- * connections' reads did not.) */
+ * and the connections' reads take turns with the window's frames,
+ * src/net/hs-pace.c, and a connection whose descriptor the shared read
+ * set could not take is read by its own source, which does not.) */
 static void
 catch_up_capture (HsSession *self)
 {

@@ -1680,12 +1680,14 @@ static void
 frame_done_cb (GdkFrameClock *clock, gpointer user_data)
 {
   gint64 frame_time = gdk_frame_clock_get_frame_time (clock);
-  gint64 interval = 0;
+  gint64 interval = 0, presentation = 0;
 
-  /* GTK plans the next frame one refresh after this one's time (60 Hz
-   * when the display does not say). */
-  gdk_frame_clock_get_refresh_info (clock, frame_time, &interval, NULL);
-  hs_pace_frame_done (frame_time + (interval > 0 ? interval : G_USEC_PER_SEC / 60));
+  /* Without a compositor to start frames, GTK plans the next one a
+   * refresh after this one's time; with one, it comes about as much
+   * later. (The refresh interval is the display's when GTK knows it,
+   * 60 Hz otherwise; newer GTKs tell it only with a presentation time.) */
+  gdk_frame_clock_get_refresh_info (clock, frame_time, &interval, &presentation);
+  hs_pace_frame_done (frame_time + interval);
 }
 
 static void
