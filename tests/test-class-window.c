@@ -203,21 +203,14 @@ typedef struct
   guint n_connections;
 } FrameLog;
 
+/* CPU time, of this thread (CLOCK_THREAD_CPUTIME_ID) or of the whole
+ * process (CLOCK_PROCESS_CPUTIME_ID). */
 static gint64
-thread_cpu_us (void)
+cpu_us (clockid_t which)
 {
   struct timespec now;
 
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now);
-  return (gint64) now.tv_sec * G_USEC_PER_SEC + now.tv_nsec / 1000;
-}
-
-static gint64
-process_cpu_us (void)
-{
-  struct timespec now;
-
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &now);
+  clock_gettime (which, &now);
   return (gint64) now.tv_sec * G_USEC_PER_SEC + now.tv_nsec / 1000;
 }
 
@@ -253,7 +246,7 @@ before_paint_cb (GdkFrameClock *clock, FrameLog *log)
       g_array_append_val (log->wait_us, wait);
       log->change_us = 0;
     }
-  log->frame_cpu_start = thread_cpu_us ();
+  log->frame_cpu_start = cpu_us (CLOCK_THREAD_CPUTIME_ID);
   log->frame_faults_start = thread_faults ();
   log->layout_end = 0;
 }
@@ -276,13 +269,13 @@ after_paint_cb (GdkFrameClock *clock, FrameLog *log)
       gint64 work = now - log->frame_start;
 
       g_array_append_val (log->work_us, work);
-      log->frames_cpu += thread_cpu_us () - log->frame_cpu_start;
+      log->frames_cpu += cpu_us (CLOCK_THREAD_CPUTIME_ID) - log->frame_cpu_start;
       if (work > log->longest && log->layout_end > 0)
         {
           log->longest = work;
           log->longest_layout = log->layout_end - log->frame_start;
           log->longest_paint = now - log->layout_end;
-          log->longest_cpu = thread_cpu_us () - log->frame_cpu_start;
+          log->longest_cpu = cpu_us (CLOCK_THREAD_CPUTIME_ID) - log->frame_cpu_start;
           log->longest_faults = thread_faults () - log->frame_faults_start;
         }
     }
@@ -607,8 +600,8 @@ test_server_many (void)
       hs_trace_get_n_connections (hs_session_get_trace (hs_window_get_session (window)));
 
   burst_start = g_get_monotonic_time ();
-  burst_cpu = thread_cpu_us ();
-  burst_process_cpu = process_cpu_us ();
+  burst_cpu = cpu_us (CLOCK_THREAD_CPUTIME_ID);
+  burst_process_cpu = cpu_us (CLOCK_PROCESS_CPUTIME_ID);
   peer_start (&peer, burst_script, port_text, count_text, NULL);
   line = peer_read_line (&peer, "the clients to connect");
   g_assert_cmpstr (line, ==, "connected");
@@ -626,8 +619,8 @@ test_server_many (void)
    * the arrivals took, which other processes do not lengthen. */
   g_test_message ("until then the main thread worked %.0f ms on the CPU (%.0f ms of it in %u "
                   "frames), the whole process %.0f ms",
-                  (thread_cpu_us () - burst_cpu) / 1e3, log.frames_cpu / 1e3, log.work_us->len,
-                  (process_cpu_us () - burst_process_cpu) / 1e3);
+                  (cpu_us (CLOCK_THREAD_CPUTIME_ID) - burst_cpu) / 1e3, log.frames_cpu / 1e3,
+                  log.work_us->len, (cpu_us (CLOCK_PROCESS_CPUTIME_ID) - burst_process_cpu) / 1e3);
 
   /* The memory the window holds for the class (the issue's budget for
    * the server process is 100 MB). */
