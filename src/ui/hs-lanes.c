@@ -10,8 +10,6 @@
 #include <adwaita.h>
 #include <glib/gi18n-lib.h>
 
-#include "hs-pace.h"
-
 /* Sizes at font scale 1, in pixels. */
 #define LANE_HEIGHT   30.0
 #define PAD           8.0
@@ -20,9 +18,8 @@
 #define STATE_WIDTH   124.0
 #define GLYPH_GAP     6.0
 
-/* Past this many pictures (at most about 9 MB) the cache starts afresh: a
- * long lesson's addresses come and go, while the lanes in view (about 70 on
- * a 4K screen) and the kinds of flags and states stay well under it. */
+/* Past this many pictures the cache starts afresh: the kinds of flags and
+ * states a lesson shows stay well under it. */
 #define MAX_SPRITES 256
 
 struct _HsLanes
@@ -56,17 +53,17 @@ struct _HsLanes
    * frame shapes only what is new. */
   GHashTable *layouts;
   PangoFontDescription *font;
+  /* The lanes' font as one run of text, to shape each lane's number and
+   * address without a layout. */
+  PangoItem *run;
 
   /* Pictures of what lanes repeat (a segment's box and flags, a state's
-   * pill, a connection's number and address), drawn once at the screen's
-   * scale and then only copied: with a class arriving, the lanes in view
-   * change every frame, and drawing their rounded boxes and text each time
-   * took most of a frame with the software renderer. */
+   * pill), drawn once at the screen's scale and then only copied: with a
+   * class arriving, the lanes in view change every frame, and drawing
+   * their rounded boxes and text each time took most of a frame with the
+   * software renderer. */
   GHashTable *sprites;
   int sprites_scale;
-  /* Lanes whose pictures were drawn ahead of the frame that shows them. */
-  guint prewarmed;
-  guint prewarm_idle;
 };
 
 enum
@@ -393,39 +390,86 @@ draw_pill_sprite (HsLanes *self, cairo_t *cr, gpointer data)
   show_cached (self, cr, p->name, (p->w - w) / 2, p->h / 2, NULL);
 }
 
-typedef struct
+/* Shapes text in the lanes' font as one run, into glyphs: a layout would
+ * also look for fonts, break lines and lay them out, three times the time
+ * for each new lane of a class arriving. FALSE where one run will not do
+ * (a character the font lacks). logical is in Pango units. */
+static gboolean
+shape_run (HsLanes *self,
+           PangoLayout *layout,
+           const char *text,
+           PangoGlyphString *glyphs,
+           PangoRectangle *logical)
 {
-  PangoLayout *layout;
-  const char *id_text;
-  const char *address;
-  double h;
-  const GdkRGBA *fg;
-} LabelSprite;
+  int length = (int) strlen (text);
 
-/* The connection's number, right-aligned in its column, and the client's
- * address. */
+  if (self->run == NULL)
+    {
+      PangoContext *context = pango_layout_get_context (layout);
+      PangoAttrList *attrs = pango_attr_list_new ();
+      GList *items;
+
+      pango_attr_list_insert (attrs, pango_attr_font_desc_new (self->font));
+      items = pango_itemize (context, "0", 0, 1, attrs, NULL);
+      if (items != NULL)
+        self->run = pango_item_copy (items->data);
+      g_list_free_full (items, (GDestroyNotify) pango_item_free);
+      pango_attr_list_unref (attrs);
+    }
+  if (self->run == NULL || self->run->analysis.font == NULL)
+    return FALSE;
+
+  pango_shape_with_flags (text, length, text, length, &self->run->analysis, glyphs,
+                          pango_context_get_round_glyph_positions (
+                              pango_layout_get_context (layout))
+                              ? PANGO_SHAPE_ROUND_POSITIONS
+                              : PANGO_SHAPE_NONE);
+  for (int i = 0; i < glyphs->num_glyphs; i++)
+    if (glyphs->glyphs[i].glyph & PANGO_GLYPH_UNKNOWN_FLAG)
+      return FALSE;
+  pango_glyph_string_extents (glyphs, self->run->analysis.font, NULL, logical);
+  return TRUE;
+}
+
+/* Shows text in the lanes' font, its middle at mid, from x or (align_right)
+ * up to x. Wider than max_width (when positive), the middle of the text
+ * gives way to "…". */
 static void
-draw_label_sprite (HsLanes *self, cairo_t *cr, gpointer data)
+show_text (HsLanes *self,
+           cairo_t *cr,
+           PangoLayout *layout,
+           const char *text,
+           double x,
+           double mid,
+           double max_width,
+           gboolean align_right)
 {
-  LabelSprite *l = data;
-  PangoLayout *layout = l->layout;
-  double s = self->font_scale;
-  PangoRectangle ink, logical;
-  double mid = l->h / 2;
+  PangoGlyphString *glyphs = pango_glyph_string_new ();
+  PangoRectangle logical, pixels;
 
-  cairo_set_source_rgba (cr, l->fg->red, l->fg->green, l->fg->blue, 0.6);
-  pango_layout_set_width (layout, -1);
-  pango_layout_set_text (layout, l->id_text, -1);
-  pango_layout_get_pixel_extents (layout, &ink, &logical);
-  cairo_move_to (cr, ID_WIDTH * s - logical.width - 8 * s, mid - logical.height / 2.0);
-  pango_cairo_show_layout (cr, layout);
+  if (shape_run (self, layout, text, glyphs, &logical))
+    {
+      pixels = logical;
+      pango_extents_to_pixels (&pixels, NULL);
+      if (max_width <= 0 || pixels.width <= max_width)
+        {
+          /* Where the layout would put it: its top at the middle less half
+           * its height, the baseline below that. */
+          cairo_move_to (cr, align_right ? x - pixels.width : x,
+                         mid - pixels.height / 2.0 - (double) logical.y / PANGO_SCALE);
+          pango_cairo_show_glyph_string (cr, self->run->analysis.font, glyphs);
+          pango_glyph_string_free (glyphs);
+          return;
+        }
+    }
+  pango_glyph_string_free (glyphs);
 
-  gdk_cairo_set_source_rgba (cr, l->fg);
-  pango_layout_set_width (layout, (int) ((ADDRESS_WIDTH - 8) * s * PANGO_SCALE));
-  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_MIDDLE);
-  pango_layout_set_text (layout, l->address, -1);
-  pango_layout_get_pixel_extents (layout, &ink, &logical);
-  cairo_move_to (cr, ID_WIDTH * s, mid - logical.height / 2.0);
+  pango_layout_set_width (layout, max_width > 0 ? (int) (max_width * PANGO_SCALE) : -1);
+  pango_layout_set_ellipsize (layout,
+                              max_width > 0 ? PANGO_ELLIPSIZE_MIDDLE : PANGO_ELLIPSIZE_NONE);
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_pixel_extents (layout, NULL, &pixels);
+  cairo_move_to (cr, align_right ? x - pixels.width : x, mid - pixels.height / 2.0);
   pango_cairo_show_layout (cr, layout);
   pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_NONE);
   pango_layout_set_width (layout, -1);
@@ -478,16 +522,12 @@ draw_lane (HsLanes *self,
     address = g_strdup_printf ("[%s]:%u", host, hs_connection_row_get_port (row));
   else
     address = g_strdup_printf ("%s:%u", host, hs_connection_row_get_port (row));
-  {
-    LabelSprite label = { layout, id_text, address, h, fg };
-    g_autofree char *key =
-        g_strdup_printf ("l|%s|%s|%g,%g,%g", id_text, address, fg->red, fg->green, fg->blue);
-
-    paint_sprite (cr,
-                  cached_sprite (self, key, (ID_WIDTH + ADDRESS_WIDTH) * s, h, draw_label_sprite,
-                                 &label),
-                  x, y);
-  }
+  /* Text, not a picture: a class's lanes each have their own, and a
+   * picture for each was memory that came and went with every frame. */
+  cairo_set_source_rgba (cr, fg->red, fg->green, fg->blue, 0.6);
+  show_text (self, cr, layout, id_text, x + (ID_WIDTH - 8) * s, mid, 0, TRUE);
+  gdk_cairo_set_source_rgba (cr, fg);
+  show_text (self, cr, layout, address, x + ID_WIDTH * s, mid, (ADDRESS_WIDTH - 8) * s, FALSE);
   x += (ID_WIDTH + ADDRESS_WIDTH) * s;
 
   /* The server's state: a pill with its name. */
@@ -571,6 +611,7 @@ check_font (HsLanes *self)
   g_hash_table_remove_all (self->sprites);
   g_hash_table_remove_all (self->pictures);
   g_clear_pointer (&self->font, pango_font_description_free);
+  g_clear_pointer (&self->run, pango_item_free);
 }
 
 /* A layout in the lanes' font (the widget's, a little smaller, scaled). */
@@ -590,66 +631,6 @@ lane_layout (HsLanes *self)
     }
   pango_layout_set_font_description (layout, self->font);
   return layout;
-}
-
-static gboolean prewarm_cb (gpointer user_data);
-
-/* After a frame that is due (drawing lanes before it made it late, with
- * 1,000 clients arriving), before the network's next work. */
-static void
-schedule_prewarm (HsLanes *self)
-{
-  if (self->prewarm_idle == 0)
-    self->prewarm_idle = g_idle_add_full (HS_PACE_YIELD_PRIORITY - 1, prewarm_cb, self, NULL);
-}
-
-/* Draws the newest lanes' pictures (a connection's number and address, its
- * first boxes) between frames, into a surface of one pixel: the frame
- * that shows them then only copies them. Only as many as the
- * view holds, newest first being what the overview follows, so the cache
- * of pictures is not flushed by a class of hundreds. */
-static gboolean
-prewarm_cb (gpointer user_data)
-{
-  HsLanes *self = HS_LANES (user_data);
-  HsTrace *trace = self->list != NULL ? hs_connection_list_get_trace (self->list) : NULL;
-  double width = gtk_widget_get_width (GTK_WIDGET (self));
-  double h = lane_height (self);
-  guint n = n_lanes (self);
-  guint in_view, from;
-  g_autoptr (PangoLayout) layout = NULL;
-  cairo_surface_t *surface;
-  cairo_t *cr;
-  gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
-  GdkRGBA fg;
-
-  self->prewarm_idle = 0;
-  if (trace == NULL || width <= 0 || h <= 0 || !gtk_widget_get_mapped (GTK_WIDGET (self)))
-    return G_SOURCE_REMOVE;
-  in_view = (guint) ceil (gtk_widget_get_height (GTK_WIDGET (self)) / h) + 1;
-  from = MAX (self->prewarmed, n > in_view ? n - in_view : 0);
-  if (from >= n)
-    return G_SOURCE_REMOVE;
-
-  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (self)), &fg);
-  check_font (self);
-  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
-  cr = cairo_create (surface);
-  layout = lane_layout (self);
-  /* A lane at a time, as the network's work goes (src/net/hs-pace.c): a
-   * frame that falls due comes before the rest, which go on after it. */
-  for (guint i = from; i < n && hs_pace_work (); i++)
-    {
-      g_autoptr (HsConnectionRow) row = g_list_model_get_item (G_LIST_MODEL (self->list), i);
-
-      draw_lane (self, cr, layout, trace, row, 0, width, FALSE, &fg, dark);
-      self->prewarmed = i + 1;
-    }
-  cairo_destroy (cr);
-  cairo_surface_destroy (surface);
-  if (self->prewarmed < n)
-    schedule_prewarm (self);
-  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -779,7 +760,6 @@ items_changed_cb (HsLanes *self)
 {
   update_adjustments (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
-  schedule_prewarm (self);
 }
 
 /* Rows removed (the trace cleared): ids start again from 1. */
@@ -934,7 +914,6 @@ hs_lanes_dispose (GObject *object)
   HsLanes *self = (HsLanes *) object;
 
   hs_lanes_set_selection (self, NULL);
-  g_clear_handle_id (&self->prewarm_idle, g_source_remove);
   if (self->vadjustment != NULL)
     g_signal_handlers_disconnect_by_data (self->vadjustment, self);
   g_clear_object (&self->hadjustment);
@@ -943,6 +922,7 @@ hs_lanes_dispose (GObject *object)
   g_clear_pointer (&self->sprites, g_hash_table_unref);
   g_clear_pointer (&self->pictures, g_hash_table_unref);
   g_clear_pointer (&self->font, pango_font_description_free);
+  g_clear_pointer (&self->run, pango_item_free);
 
   G_OBJECT_CLASS (hs_lanes_parent_class)->dispose (object);
 }
@@ -1050,7 +1030,6 @@ hs_lanes_set_selection (HsLanes *self, GtkSingleSelection *selection)
     }
   g_clear_object (&self->list);
   g_set_object (&self->selection, selection);
-  self->prewarmed = 0;
   /* Another list's connections have other ids. */
   g_hash_table_remove_all (self->pictures);
 
@@ -1089,6 +1068,7 @@ hs_lanes_set_font_scale (HsLanes *self, double font_scale)
   g_hash_table_remove_all (self->layouts);
   g_hash_table_remove_all (self->sprites);
   g_clear_pointer (&self->font, pango_font_description_free);
+  g_clear_pointer (&self->run, pango_item_free);
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
