@@ -77,8 +77,15 @@ test_yield (void)
   hs_pace_frame_done (g_get_monotonic_time ());
   work_until_yield ();
   g_assert_cmpuint (hs_pace_get_n_yields (), ==, yields + 1);
-  /* Called again with no frame drawn meanwhile: none was ready to run, so
-   * the window asked for none, and the work goes on until it draws one. */
+  /* The other sources of the same turn of the main loop come before the
+   * frame, ready or not: their work ends at once. */
+  g_assert_false (hs_pace_work ());
+  g_assert_false (hs_pace_work ());
+  g_assert_cmpuint (hs_pace_get_n_yields (), ==, yields + 1);
+  /* Called again in a later turn with no frame drawn meanwhile: none was
+   * ready to run, so the window asked for none, and the work goes on
+   * until it draws one. */
+  g_main_context_iteration (NULL, FALSE);
   for (guint i = 0; i < 1000; i++)
     g_assert_true (hs_pace_work ());
   g_assert_cmpuint (hs_pace_get_n_yields (), ==, yields + 1);
@@ -212,6 +219,10 @@ busy_source_free (GSource *busy, int fds[2])
   close (fds[1]);
 }
 
+/* Work done after a dispatch ended for a frame, before that frame. */
+static gboolean yielded;
+static guint work_after_yield;
+
 /* A source that never runs out of work (its descriptor stays readable)
  * and whose dispatch ends only when the pace says a frame is due: frames
  * are drawn only if it does. */
@@ -225,6 +236,7 @@ busy_cb (int fd, GIOCondition condition, gpointer data)
       (*(guint *) data)++;
       g_assert_cmpint (g_get_monotonic_time () - start, <, DEADLINE_US);
     }
+  yielded = TRUE;
   return G_SOURCE_CONTINUE;
 }
 
@@ -247,6 +259,63 @@ test_main_loop (void)
   g_assert_cmpuint (hs_pace_get_n_yields (), >=, yields + 3);
 
   busy_source_free (busy, fds);
+}
+
+/* A piece of work per dispatch. */
+static gboolean
+one_piece_cb (int fd, GIOCondition condition, gpointer data)
+{
+  if (hs_pace_work ())
+    {
+      (*(guint *) data)++;
+      if (yielded)
+        work_after_yield++;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* Two sources always ready (the listener and the reads, while a class
+ * arrives) are dispatched in the same turn of the main loop. When the
+ * first ends for a frame, the second was already in that turn, before the
+ * frame: it must not take the frame's time. */
+static gboolean
+pair_frame_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  yielded = FALSE;
+  hs_pace_frame_done (g_get_monotonic_time () + HS_FIXTURE_FRAME_US);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_same_turn (void)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+  guint n_first = 0, n_second = 0;
+  int first_fds[2], second_fds[2];
+  GSource *first, *second;
+
+  /* Attached first, the first is dispatched first in each turn. */
+  first = busy_source_new (G_SOURCE_FUNC (busy_cb), &n_first, first_fds);
+  second = busy_source_new (G_SOURCE_FUNC (one_piece_cb), &n_second, second_fds);
+  hs_pace_frame_done (g_get_monotonic_time () + HS_FIXTURE_FRAME_US);
+  for (guint frame = 0; frame < 5; frame++)
+    {
+      gboolean drawn = FALSE;
+
+      g_timeout_add_full (HS_FIXTURE_REDRAW_PRIORITY, HS_FIXTURE_FRAME_US / 1000, pair_frame_cb,
+                          &drawn, NULL);
+      while (!drawn)
+        {
+          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+          g_main_context_iteration (NULL, FALSE);
+        }
+    }
+  g_assert_cmpuint (n_first, >, 0);
+  g_assert_cmpuint (work_after_yield, ==, 0);
+
+  busy_source_free (second, second_fds);
+  busy_source_free (first, first_fds);
 }
 
 /* Work in batches, as the listener's and the reads' dispatches do. */
@@ -308,6 +377,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/pace/share", test_share);
   g_test_add_func ("/net/pace/no-frame", test_no_frame);
   g_test_add_func ("/net/pace/main-loop", test_main_loop);
+  g_test_add_func ("/net/pace/same-turn", test_same_turn);
   g_test_add_func ("/net/pace/stall-ends", test_stall_ends);
 
   return g_test_run ();

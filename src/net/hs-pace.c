@@ -51,9 +51,16 @@ static struct
   gint64 frame_end_us;  /* the last frame's end; 0 before the first */
   gint64 next_frame_us; /* when the next one is due; 0 if unknown */
   /* The last call ended a dispatch for a frame. A call before that frame
-   * is drawn means that none was ready to run (the sources are below
-   * it): no frame is asked for. */
+   * is drawn, in a later turn of the main loop, means that none was ready
+   * to run (the sources are below it): no frame is asked for. */
   gboolean asked;
+  /* Turns of the main loop, counted while a window holds frames: a turn
+   * dispatches every source that was ready at its start, so the other
+   * sources of the turn in which a dispatch ended for a frame come before
+   * the frame however it is due. They end at once too. */
+  GSource *turns;
+  guint64 n_turns;
+  guint64 asked_turn;
   /* No frame came while the sources were lowered: until this time, or
    * until a frame comes, they are at the default priority. */
   gint64 stalled_until;
@@ -149,6 +156,16 @@ lower_sources (void)
   arm_late (pace.lowered_us);
 }
 
+static gboolean
+turn_prepare (GSource *source, int *timeout)
+{
+  pace.n_turns++;
+  *timeout = -1;
+  return FALSE;
+}
+
+static GSourceFuncs turn_funcs = { turn_prepare, NULL, NULL, NULL, NULL, NULL };
+
 /* Called by a watched source before each piece of its work: FALSE when a
  * frame is due and the dispatch is to end, its work going on in a later
  * one, after the frame. */
@@ -166,9 +183,12 @@ hs_pace_work (void)
     lower_sources ();
   if (pace.asked)
     {
-      /* Nothing at GTK's priority was ready after the last dispatch
-       * ended: the window has asked for no frame, and none is due until
-       * it draws one. */
+      /* Another source of the turn whose dispatch ended for the frame. */
+      if (pace.n_turns == pace.asked_turn)
+        return FALSE;
+      /* Nothing at GTK's priority was ready in the turn after the last
+       * dispatch ended: the window has asked for no frame, and none is
+       * due until it draws one. */
       pace.asked = FALSE;
       pace.next_frame_us = 0;
       return TRUE;
@@ -177,6 +197,7 @@ hs_pace_work (void)
       now - pace.frame_end_us < HS_PACE_SHARE_US)
     return TRUE;
   pace.asked = TRUE;
+  pace.asked_turn = pace.n_turns;
   pace.n_yields++;
   return FALSE;
 }
@@ -206,7 +227,13 @@ hs_pace_frame_done (gint64 next_frame_us)
 void
 hs_pace_hold_frames (void)
 {
-  pace.n_windows++;
+  if (pace.n_windows++ > 0)
+    return;
+  /* Prepared first in every turn, never ready. */
+  pace.turns = g_source_new (&turn_funcs, sizeof (GSource));
+  g_source_set_priority (pace.turns, G_PRIORITY_HIGH - 100);
+  g_source_set_static_name (pace.turns, "[handshake] pace turns");
+  g_source_attach (pace.turns, NULL);
 }
 
 void
@@ -217,6 +244,8 @@ hs_pace_release_frames (void)
   /* Nothing may wait for a frame that no window will draw. */
   if (--pace.n_windows > 0)
     return;
+  g_source_destroy (pace.turns);
+  g_clear_pointer (&pace.turns, g_source_unref);
   raise_sources ();
   pace.stalled_until = pace.frame_end_us = pace.next_frame_us = 0;
 }
