@@ -551,7 +551,8 @@ run_async (HsSockDiag *diag,
            AsyncResult *res)
 {
   memset (res, 0, sizeof *res);
-  hs_sock_diag_dump_async (diag, ports, n_ports, 0, cancellable, dump_ready_cb, res);
+  hs_sock_diag_dump_async (diag, ports, n_ports, 0, G_PRIORITY_DEFAULT, cancellable, dump_ready_cb,
+                           res);
   while (!res->done)
     g_main_context_iteration (NULL, TRUE);
 }

@@ -95,7 +95,9 @@ struct _HsSession
   GCancellable *dump_cancellable;
   gboolean dump_running;
   gint64 last_dump_us;
-  gint64 dump_started_us; /* when the dump in flight (or the latest) began */
+  gint64 dump_started_us;   /* when the dump in flight (or the latest) began */
+  gint64 dumped_started_us; /* when the dump in dumped began */
+  guint states_id;          /* the server's states from dumped, after a frame */
 
   gboolean show_all;
   gboolean proc_backend; /* /proc fallback: no cheap lookups, read dumps */
@@ -636,7 +638,7 @@ apply_dump_slice (HsSession *self, GHashTable *fresh, gint64 now_us, gint64 budg
  * connection that was accepted before the dump began and is not in it is
  * gone (a short one may never have been seen at all). */
 static void
-apply_server_states (HsSession *self, GArray *rows)
+apply_server_states (HsSession *self, GArray *rows, gint64 started_us)
 {
   g_autoptr (GHashTable) present = g_hash_table_new (NULL, NULL);
 
@@ -655,7 +657,7 @@ apply_server_states (HsSession *self, GArray *rows)
       g_hash_table_add (present, c);
       /* The dump is a picture taken when it began: a connection the
        * application closed since then is not taken back to its old state. */
-      if (c->acted_us >= self->dump_started_us)
+      if (c->acted_us >= started_us)
         continue;
       hs_inference_kernel_state (self->inference, c->id, HS_SIDE_SERVER, row->state, FALSE);
     }
@@ -664,9 +666,8 @@ apply_server_states (HsSession *self, GArray *rows)
     {
       Conn *c = g_ptr_array_index (self->conns, i);
 
-      if ((c->seen[HS_SIDE_SERVER] ||
-           (c->accepted_us != 0 && c->accepted_us < self->dump_started_us)) &&
-          c->acted_us < self->dump_started_us && !c->gone[HS_SIDE_SERVER] &&
+      if ((c->seen[HS_SIDE_SERVER] || (c->accepted_us != 0 && c->accepted_us < started_us)) &&
+          c->acted_us < started_us && !c->gone[HS_SIDE_SERVER] &&
           !g_hash_table_contains (present, c))
         {
           c->gone[HS_SIDE_SERVER] = TRUE;
@@ -674,6 +675,35 @@ apply_server_states (HsSession *self, GArray *rows)
                                      TRUE);
         }
     }
+}
+
+static void take_server_states (HsSession *self);
+
+static gboolean
+server_states_cb (gpointer user_data)
+{
+  HsSession *self = HS_SESSION (user_data);
+
+  self->states_id = 0;
+  take_server_states (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The server's connections' states from the latest dump: a frame that is
+ * due comes first (src/net/hs-pace.c), as taking a class's states in is a
+ * few milliseconds' work. */
+static void
+take_server_states (HsSession *self)
+{
+  if (self->states_id != 0 || self->dumped == NULL)
+    return;
+  if (!hs_pace_work ())
+    {
+      self->states_id = g_idle_add_full (hs_pace_get_priority (), server_states_cb, self, NULL);
+      return;
+    }
+  apply_server_states (self, self->dumped, self->dumped_started_us);
+  update_items (self);
 }
 
 static void
@@ -694,14 +724,12 @@ dump_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 
   g_clear_pointer (&self->dumped, g_array_unref);
   self->dumped = rows;
+  self->dumped_started_us = self->dump_started_us;
   self->dump_applied = 0;
   g_hash_table_remove_all (self->dump_keys);
 
   if (self->role == HS_SESSION_ROLE_SERVER && !self->proc_backend)
-    {
-      apply_server_states (self, rows);
-      update_items (self);
-    }
+    take_server_states (self);
 }
 
 /* Discovers sockets the session did not create itself (a client from
@@ -760,8 +788,10 @@ maybe_start_dump (HsSession *self, gint64 now_us)
   self->dump_running = TRUE;
   self->last_dump_us = now_us;
   self->dump_started_us = g_get_monotonic_time ();
+  /* Taking the dump in is work of the network's (src/net/hs-pace.c). */
   hs_sock_diag_dump_async (self->diag, (const guint16 *) ports->data, ports->len, 0,
-                           self->dump_cancellable, dump_cb, g_object_ref (self));
+                           hs_pace_get_priority (), self->dump_cancellable, dump_cb,
+                           g_object_ref (self));
 }
 
 static void
@@ -971,6 +1001,12 @@ poll_cb (gpointer user_data)
   HsSession *self = HS_SESSION (user_data);
 
   self->poll_id = 0;
+  /* A frame is due: the poll comes after it. */
+  if (!hs_pace_work ())
+    {
+      self->poll_id = g_timeout_add_full (hs_pace_get_priority (), 1, poll_cb, self, NULL);
+      return G_SOURCE_REMOVE;
+    }
   poll_kernel (self);
   schedule_poll (self);
 
@@ -1457,6 +1493,7 @@ hs_session_dispose (GObject *object)
   HsSession *self = (HsSession *) object;
 
   g_clear_handle_id (&self->poll_id, g_source_remove);
+  g_clear_handle_id (&self->states_id, g_source_remove);
   g_clear_handle_id (&self->sim_tick_id, g_source_remove);
   if (self->sim != NULL)
     g_signal_handlers_disconnect_by_data (self->sim, self);

@@ -1347,6 +1347,7 @@ hs_sock_diag_dump_async (HsSockDiag *self,
                          const guint16 *ports,
                          guint n_ports,
                          guint32 state_mask,
+                         int io_priority,
                          GCancellable *cancellable,
                          GAsyncReadyCallback callback,
                          gpointer user_data)
@@ -1365,6 +1366,8 @@ hs_sock_diag_dump_async (HsSockDiag *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, hs_sock_diag_dump_async);
+  /* The priority @callback runs at. */
+  g_task_set_priority (task, io_priority);
   g_task_set_task_data (task, data, (GDestroyNotify) dump_data_free);
   g_task_run_in_thread (task, dump_thread);
 }

@@ -101,11 +101,13 @@ GArray *hs_sock_diag_dump (HsSockDiag *self,
                            guint32 state_mask,
                            GError **error);
 /* The same in a worker thread with its own netlink socket where possible,
- * so that the main loop never waits for the kernel's walk. */
+ * so that the main loop never waits for the kernel's walk. @callback runs
+ * at @io_priority. */
 void hs_sock_diag_dump_async (HsSockDiag *self,
                               const guint16 *ports,
                               guint n_ports,
                               guint32 state_mask,
+                              int io_priority,
                               GCancellable *cancellable,
                               GAsyncReadyCallback callback,
                               gpointer user_data);
