@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -200,6 +201,54 @@ test_cap (void)
   close (first);
 }
 
+/* The size of this process's table of descriptors. */
+static guint
+descriptor_table_size (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "FDSize:");
+  g_assert_nonnull (line);
+  return (guint) g_ascii_strtoull (line + strlen ("FDSize:"), NULL, 10);
+}
+
+/* A server has room for its class before the class arrives: the table
+ * of descriptors already holds as many as the cap allows, and the soft
+ * limit (1,024 on most desktops) lets them be opened. */
+static void
+test_room (void)
+{
+  g_autoptr (HsSession) session = NULL;
+  struct rlimit saved, desktop;
+  guint before = descriptor_table_size ();
+
+  g_assert_no_errno (getrlimit (RLIMIT_NOFILE, &saved));
+  if (saved.rlim_max != RLIM_INFINITY && saved.rlim_max < 5200)
+    {
+      g_test_skip ("The hard limit on descriptors is below what the test's classes need");
+      return;
+    }
+  g_assert_cmpuint (before, <, 3000);
+  desktop = saved;
+  desktop.rlim_cur = 1024;
+  g_assert_no_errno (setrlimit (RLIMIT_NOFILE, &desktop));
+
+  session = new_server (3000);
+  g_assert_cmpuint (descriptor_table_size (), >=, 3000);
+  g_assert_no_errno (getrlimit (RLIMIT_NOFILE, &desktop));
+  g_assert_cmpuint (desktop.rlim_cur, >=, 3000);
+
+  /* A larger cap, a larger room. */
+  hs_session_set_max_connections (session, 5000);
+  g_assert_cmpuint (descriptor_table_size (), >=, 5000);
+  g_assert_no_errno (getrlimit (RLIMIT_NOFILE, &desktop));
+  g_assert_cmpuint (desktop.rlim_cur, >=, 5000);
+
+  g_assert_no_errno (setrlimit (RLIMIT_NOFILE, &saved));
+}
+
 static void
 test_end_connection (void)
 {
@@ -339,6 +388,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/class/allow-remote", test_allow_remote);
   g_test_add_func ("/net/class/connections", test_connections);
   g_test_add_func ("/net/class/cap", test_cap);
+  g_test_add_func ("/net/class/room", test_room);
   g_test_add_func ("/net/class/end-connection", test_end_connection);
   g_test_add_func ("/net/class/addresses", test_addresses);
   g_test_add_func ("/net/class/capture", test_capture);

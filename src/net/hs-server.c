@@ -4,9 +4,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <glib/gi18n-lib.h>
 
@@ -32,6 +35,9 @@
 /* Out of descriptors, the listener stays readable: accepting again at
  * once would spin. Wait this long first. */
 #define ACCEPT_BACKOFF_MS 100
+/* Descriptors reserved beyond one per connection, for the rest of the
+ * program (a capture, a dump, files, the display). */
+#define SPARE_DESCRIPTORS 64
 
 struct _HsServer
 {
@@ -242,6 +248,49 @@ hs_server_listen_socket (HsServer *self, GSocket *socket, GError **error)
   watch_listener (self);
 
   return TRUE;
+}
+
+/*
+ * The kernel grows a process's table of descriptors when a new one's
+ * number passes its size, doubling it from 64. In a process with threads
+ * (GLib's and GTK's) each growth waits for an RCU grace period, 10 to 30 ms
+ * on a busy machine, inside the accept() that needed it: with a class of a
+ * thousand arriving, four frames went by without one drawn, and the main
+ * thread asleep. So the table is grown now, once, by a descriptor taken
+ * with a number as high as the class will reach and let go at once (the
+ * table does not shrink).
+ *
+ * The soft limit on descriptors (1,024 on most desktops) is raised as far
+ * as the class needs, within the hard limit: GLib's main loop uses poll(),
+ * which any descriptor number suits.
+ */
+void
+hs_server_reserve (HsServer *self, guint n_connections)
+{
+  struct rlimit limit;
+  int fd, top, spare;
+
+  g_return_if_fail (HS_IS_SERVER (self));
+
+  if (self->socket == NULL)
+    return;
+  fd = g_socket_get_fd (self->socket);
+  top = fd + (int) MIN (n_connections, G_MAXUINT16) + SPARE_DESCRIPTORS;
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0)
+    return;
+  if (limit.rlim_cur != RLIM_INFINITY && (rlim_t) top >= limit.rlim_cur)
+    {
+      struct rlimit wanted = { MIN ((rlim_t) top + 1, limit.rlim_max), limit.rlim_max };
+
+      if (wanted.rlim_cur > limit.rlim_cur && setrlimit (RLIMIT_NOFILE, &wanted) == 0)
+        limit = wanted;
+      top = (int) MIN ((rlim_t) top, limit.rlim_cur - 1);
+    }
+  spare = fcntl (fd, F_DUPFD_CLOEXEC, top);
+  if (spare >= 0)
+    close (spare);
+  else
+    g_debug ("Could not make room for %u connections: %s", n_connections, g_strerror (errno));
 }
 
 gboolean

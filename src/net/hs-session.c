@@ -1931,6 +1931,7 @@ hs_session_listen (HsSession *self, const char *address, guint16 port, GError **
       return FALSE;
     }
 
+  hs_server_reserve (self->server, self->max_connections);
   hs_trace_set_connection_address (self->trace, 0, HS_SIDE_SERVER,
                                    hs_server_get_address (self->server));
   hs_inference_set_state (self->inference, 0, HS_SIDE_SERVER, HS_TCP_STATE_LISTEN,
@@ -2729,6 +2730,7 @@ hs_session_set_max_connections (HsSession *self, guint max)
   if (self->max_connections == max)
     return;
   self->max_connections = max;
+  hs_server_reserve (self->server, max);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_CONNECTIONS]);
 }
 
