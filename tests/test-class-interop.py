@@ -270,6 +270,27 @@ def main():
             limited.stop()
             servers.remove(limited)
 
+            # A desktop's limits (a soft limit of 1,024 under a far higher
+            # hard one), scaled down: the server raises its soft limit as
+            # far as its cap needs, so a class larger than the soft limit
+            # is accepted whole.
+            roomy = Server(cli, "0", os.path.join(tmp, "roomy.jsonl"),
+                           extra=["--max-connections", "300"], prefix=["prlimit", "--nofile=128:4096"])
+            servers.append(roomy)
+            rport = roomy.listen_port()
+            class_ = [socket.create_connection(("127.0.0.1", rport), timeout=10) for _ in range(200)]
+            try:
+                wait_for(lambda: len(connection_ids(roomy.trace()[0])) == 200,
+                         "a class larger than the soft limit", 20)
+                t.check(True, "a class larger than the soft limit on descriptors is accepted whole")
+            except AssertionError:
+                t.check(False, "a class larger than the soft limit on descriptors is accepted whole",
+                        len(connection_ids(roomy.trace()[0])))
+            for c in class_:
+                c.close()
+            roomy.stop()
+            servers.remove(roomy)
+
         # Address in use, and (as another user) a port below 1024.
         busy = socket.socket()
         busy.bind(("127.0.0.1", 0))

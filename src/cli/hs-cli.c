@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include <glib/gi18n-lib.h>
 #include <glib-unix.h>
@@ -530,19 +529,6 @@ command_serve (int argc, char **argv)
           return EXIT_FAILED;
         }
     }
-
-  /* Each client costs a descriptor; the soft limit is often 1,024 while
-   * the hard one is far higher. A server may raise its own. */
-  {
-    struct rlimit limit;
-
-    if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
-      {
-        limit.rlim_cur = limit.rlim_max;
-        if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
-          g_debug ("Could not raise the open-file limit: %s", g_strerror (errno));
-      }
-  }
 
   session = hs_session_new ();
   hs_session_set_role (session, HS_SESSION_ROLE_SERVER);
