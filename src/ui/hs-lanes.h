@@ -38,6 +38,8 @@ void        hs_lanes_get_drawn_range (HsLanes *self,
  * frames have drawn the overview, for tests. */
 guint       hs_lanes_get_n_redrawn   (HsLanes *self,
                                       guint   *snapshots);
+/* How many pictures of pills and boxes it keeps, for tests. */
+guint       hs_lanes_get_n_sprites   (HsLanes *self);
 
 /* clang-format on */
 
