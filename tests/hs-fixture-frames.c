@@ -11,8 +11,19 @@ static gboolean
 frame_cb (gpointer data)
 {
   (*(guint *) data)++;
-  hs_pace_frame_done (g_get_monotonic_time () + HS_FIXTURE_FRAME_US);
   return G_SOURCE_REMOVE;
+}
+
+void
+hs_fixture_frame_next (guint *drawn)
+{
+  GSource *timer = g_timeout_source_new (HS_FIXTURE_FRAME_US / 1000);
+
+  g_source_set_priority (timer, HS_FIXTURE_REDRAW_PRIORITY);
+  g_source_set_callback (timer, frame_cb, drawn, NULL);
+  g_source_attach (timer, NULL);
+  hs_pace_frame_done (g_source_get_ready_time (timer));
+  g_source_unref (timer);
 }
 
 void
@@ -21,15 +32,14 @@ hs_fixture_frames_while_busy (const guint *n_work, guint n_frames)
   gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
   guint drawn = 0;
 
-  /* The window has drawn a frame: the next is due one refresh later. */
-  hs_pace_frame_done (g_get_monotonic_time () + HS_FIXTURE_FRAME_US);
-
   for (guint frame = 1; frame <= n_frames; frame++)
     {
       guint before = *n_work;
 
-      g_timeout_add_full (HS_FIXTURE_REDRAW_PRIORITY, HS_FIXTURE_FRAME_US / 1000, frame_cb, &drawn,
-                          NULL);
+      /* The window has drawn a frame: the next is due when its timer
+       * fires (the timer first, so that it is ready when the pace says
+       * the frame is due, however late this thread runs). */
+      hs_fixture_frame_next (&drawn);
       while (drawn < frame)
         {
           g_assert_cmpint (g_get_monotonic_time (), <, deadline);

@@ -21,6 +21,9 @@ G_BEGIN_DECLS
  * worked before it, and the network must stay below the drawing. */
 void hs_fixture_frames_while_busy (const guint *n_work,
                                    guint        n_frames);
+/* A frame drawn: tells the pace when the next is due, and asks for it
+ * then (at GTK's priority); it adds one to @drawn when it comes. */
+void hs_fixture_frame_next        (guint       *drawn);
 
 /* clang-format on */
 

@@ -219,10 +219,6 @@ busy_source_free (GSource *busy, int fds[2])
   close (fds[1]);
 }
 
-/* Work done after a dispatch ended for a frame, before that frame. */
-static gboolean yielded;
-static guint work_after_yield;
-
 /* A source that never runs out of work (its descriptor stays readable)
  * and whose dispatch ends only when the pace says a frame is due: frames
  * are drawn only if it does. */
@@ -236,7 +232,6 @@ busy_cb (int fd, GIOCondition condition, gpointer data)
       (*(guint *) data)++;
       g_assert_cmpint (g_get_monotonic_time () - start, <, DEADLINE_US);
     }
-  yielded = TRUE;
   return G_SOURCE_CONTINUE;
 }
 
@@ -261,57 +256,63 @@ test_main_loop (void)
   busy_source_free (busy, fds);
 }
 
-/* A piece of work per dispatch. */
+/* Work done after a dispatch ended for a frame, before that frame. */
+static gboolean yielded;
+static guint work_after_yield;
+
+/* Pieces of work of 50 us, up to 64 a dispatch (3 ms) as the
+ * listener's and the reads' dispatches take them: a batch may be under
+ * way when a frame falls due. */
 static gboolean
-one_piece_cb (int fd, GIOCondition condition, gpointer data)
+timed_batch_cb (int fd, GIOCondition condition, gpointer data)
 {
-  if (hs_pace_work ())
+  for (guint i = 0; i < 64; i++)
     {
+      gint64 piece_end;
+
+      if (!hs_pace_work ())
+        {
+          yielded = TRUE;
+          break;
+        }
       (*(guint *) data)++;
       if (yielded)
         work_after_yield++;
+      piece_end = g_get_monotonic_time () + 50;
+      while (g_get_monotonic_time () < piece_end)
+        ;
     }
   return G_SOURCE_CONTINUE;
 }
 
 /* Two sources always ready (the listener and the reads, while a class
  * arrives) are dispatched in the same turn of the main loop. When the
- * first ends for a frame, the second was already in that turn, before the
- * frame: it must not take the frame's time. */
-static gboolean
-pair_frame_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  yielded = FALSE;
-  hs_pace_frame_done (g_get_monotonic_time () + HS_FIXTURE_FRAME_US);
-  return G_SOURCE_REMOVE;
-}
-
+ * first ends for a frame, the second is still to come in that turn,
+ * before the frame: it must not take the frame's time. Either may be the
+ * one whose batch runs into the frame's time. */
 static void
 test_same_turn (void)
 {
   gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
-  guint n_first = 0, n_second = 0;
+  guint n_first = 0, n_second = 0, drawn = 0;
   int first_fds[2], second_fds[2];
   GSource *first, *second;
 
-  /* Attached first, the first is dispatched first in each turn. */
-  first = busy_source_new (G_SOURCE_FUNC (busy_cb), &n_first, first_fds);
-  second = busy_source_new (G_SOURCE_FUNC (one_piece_cb), &n_second, second_fds);
-  hs_pace_frame_done (g_get_monotonic_time () + HS_FIXTURE_FRAME_US);
-  for (guint frame = 0; frame < 5; frame++)
+  first = busy_source_new (G_SOURCE_FUNC (timed_batch_cb), &n_first, first_fds);
+  second = busy_source_new (G_SOURCE_FUNC (timed_batch_cb), &n_second, second_fds);
+  for (guint frame = 1; frame <= 20; frame++)
     {
-      gboolean drawn = FALSE;
-
-      g_timeout_add_full (HS_FIXTURE_REDRAW_PRIORITY, HS_FIXTURE_FRAME_US / 1000, pair_frame_cb,
-                          &drawn, NULL);
-      while (!drawn)
+      yielded = FALSE;
+      hs_fixture_frame_next (&drawn);
+      while (drawn < frame)
         {
           g_assert_cmpint (g_get_monotonic_time (), <, deadline);
           g_main_context_iteration (NULL, FALSE);
         }
     }
+  /* Both worked between frames, and nothing after a dispatch ended. */
   g_assert_cmpuint (n_first, >, 0);
+  g_assert_cmpuint (n_second, >, 0);
   g_assert_cmpuint (work_after_yield, ==, 0);
 
   busy_source_free (second, second_fds);

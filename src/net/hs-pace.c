@@ -55,9 +55,10 @@ static struct
    * to run (the sources are below it): no frame is asked for. */
   gboolean asked;
   /* Turns of the main loop, counted while a window holds frames: a turn
-   * dispatches every source that was ready at its start, so the other
-   * sources of the turn in which a dispatch ended for a frame come before
-   * the frame however it is due. They end at once too. */
+   * dispatches every source that was ready at its start at the priority
+   * it dispatches, so the other sources of the turn in which a dispatch
+   * ended for a frame come before the frame however it is due. They end
+   * at once too. */
   GSource *turns;
   guint64 n_turns;
   guint64 asked_turn;
