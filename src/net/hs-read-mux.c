@@ -60,15 +60,18 @@ mux_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
   /* Not always the current set: this one may go during its dispatch. */
   Mux *self = (Mux *) source;
   struct epoll_event events[BATCH];
-  int n = epoll_wait (self->epfd, events, BATCH, 0);
+  int n;
 
+  /* The window's next frame first: the descriptors stay ready. */
+  if (!hs_pace_work ())
+    return G_SOURCE_CONTINUE;
+  n = epoll_wait (self->epfd, events, BATCH, 0);
   for (int i = 0; i < n; i++)
     {
       guint id = (guint) events[i].data.u32;
       Entry *entry;
 
-      /* The window's next frame first: the others stay ready. */
-      if (!hs_pace_work ())
+      if (i > 0 && !hs_pace_work ())
         break;
       /* An earlier call of this batch may have removed it. */
       entry = g_hash_table_lookup (self->entries, GUINT_TO_POINTER (id));
