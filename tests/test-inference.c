@@ -85,6 +85,32 @@ test_open_data_close (void)
   assert_trace (trace, "c PSH, ACK 1/1 len 5; s ACK 1/6");
 }
 
+/* The time of a state not read from the kernel is kept, so that a dump of
+ * the kernel's states older than it does not take the connection back. */
+static void
+test_changed_time (void)
+{
+  g_autoptr (HsTrace) trace = hs_trace_new ();
+  g_autoptr (HsInference) inf = hs_inference_new (trace);
+  guint c = hs_inference_add_connection (inf, NULL, NULL);
+  gint64 before = g_get_monotonic_time (), changed;
+
+  g_assert_cmpint (hs_inference_get_changed_us (inf, c, HS_SIDE_SERVER), ==, 0);
+  hs_inference_syn_sent (inf, c);
+  hs_inference_handshake_done (inf, c);
+  changed = hs_inference_get_changed_us (inf, c, HS_SIDE_SERVER);
+  g_assert_cmpint (changed, >=, before);
+  g_assert_cmpint (changed, <=, g_get_monotonic_time ());
+
+  /* A state read from the kernel leaves it: one confirmed, and one that
+   * TCP's rules cannot explain, recorded as the kernel says. */
+  hs_inference_kernel_state (inf, c, HS_SIDE_SERVER, HS_TCP_STATE_ESTABLISHED, FALSE);
+  g_assert_true (hs_inference_is_confirmed (inf, c, HS_SIDE_SERVER));
+  hs_inference_kernel_state (inf, c, HS_SIDE_SERVER, HS_TCP_STATE_SYN_SENT, FALSE);
+  g_assert_cmpint (hs_inference_get_state (inf, c, HS_SIDE_SERVER), ==, HS_TCP_STATE_SYN_SENT);
+  g_assert_cmpint (hs_inference_get_changed_us (inf, c, HS_SIDE_SERVER), ==, changed);
+}
+
 static void
 test_close_sequence (void)
 {
@@ -310,6 +336,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/net/inference/open-data-close", test_open_data_close);
   g_test_add_func ("/net/inference/close-sequence", test_close_sequence);
+  g_test_add_func ("/net/inference/changed-time", test_changed_time);
   g_test_add_func ("/net/inference/kernel-explains", test_kernel_explains);
   g_test_add_func ("/net/inference/refused-and-retransmissions", test_refused_and_retransmissions);
   g_test_add_func ("/net/inference/saved-syn", test_saved_syn);

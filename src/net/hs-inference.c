@@ -14,6 +14,7 @@ typedef struct
   HsTcpState state[2];
   guint state_event[2];
   gboolean confirmed[2];
+  gint64 changed_us[2]; /* when a state not read from the kernel was set */
   guint32 snd_nxt[2];   /* next sequence number @side sends */
   guint32 rcv_nxt[2];   /* what @side acknowledges of its peer's stream */
   guint32 data_sent[2]; /* payload bytes @side sent */
@@ -122,6 +123,8 @@ emit_state (HsInference *self, guint id, HsSide side, HsTcpState to, HsStateSour
 
   c->state[side] = to;
   c->confirmed[side] = source == HS_STATE_SOURCE_KERNEL;
+  if (source != HS_STATE_SOURCE_KERNEL)
+    c->changed_us[side] = g_get_monotonic_time ();
   c->state_event[side] = hs_trace_append (self->trace, &event);
 }
 
@@ -708,6 +711,14 @@ hs_inference_get_state (HsInference *self, guint connection, HsSide side)
   g_return_val_if_fail (HS_IS_INFERENCE (self), HS_TCP_STATE_UNKNOWN);
 
   return get_conn (self, connection)->state[side];
+}
+
+gint64
+hs_inference_get_changed_us (HsInference *self, guint connection, HsSide side)
+{
+  g_return_val_if_fail (HS_IS_INFERENCE (self), 0);
+
+  return get_conn (self, connection)->changed_us[side];
 }
 
 gboolean

@@ -112,6 +112,12 @@ void         hs_inference_kernel_state       (HsInference *self,
 HsTcpState   hs_inference_get_state          (HsInference *self,
                                               guint        connection,
                                               HsSide       side);
+/* When (g_get_monotonic_time()) @side last took a state that was not read
+ * from the kernel as it is: what the application did, a segment, an
+ * inference (one that explains a kernel's state too). 0 if never. */
+gint64       hs_inference_get_changed_us     (HsInference *self,
+                                              guint        connection,
+                                              HsSide       side);
 /* TRUE when the latest state of @side has been seen in the kernel. */
 gboolean     hs_inference_is_confirmed       (HsInference *self,
                                               guint        connection,

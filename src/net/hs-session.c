@@ -656,8 +656,11 @@ apply_server_states (HsSession *self, GArray *rows, gint64 started_us)
       c->seen[HS_SIDE_SERVER] = TRUE;
       g_hash_table_add (present, c);
       /* The dump is a picture taken when it began: a connection the
-       * application closed since then is not taken back to its old state. */
-      if (c->acted_us >= started_us)
+       * application closed since then, or whose peer's segments moved it
+       * on (its FIN, captured or read), is not taken back to its old
+       * state. */
+      if (c->acted_us >= started_us ||
+          hs_inference_get_changed_us (self->inference, c->id, HS_SIDE_SERVER) >= started_us)
         continue;
       hs_inference_kernel_state (self->inference, c->id, HS_SIDE_SERVER, row->state, FALSE);
     }
@@ -1001,8 +1004,10 @@ poll_cb (gpointer user_data)
   HsSession *self = HS_SESSION (user_data);
 
   self->poll_id = 0;
-  /* A frame is due: the poll comes after it. */
-  if (!hs_pace_work ())
+  /* A frame is due: the poll comes after it. (Only asked while the
+   * network gives way to frames: an idle window's polls leave the pace
+   * alone.) */
+  if (hs_pace_is_yielding () && !hs_pace_work ())
     {
       self->poll_id = g_timeout_add_full (hs_pace_get_priority (), 1, poll_cb, self, NULL);
       return G_SOURCE_REMOVE;
