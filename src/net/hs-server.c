@@ -262,7 +262,8 @@ hs_server_listen_socket (HsServer *self, GSocket *socket, GError **error)
  *
  * The soft limit on descriptors (1,024 on most desktops) is raised as far
  * as the class needs, within the hard limit: GLib's main loop uses poll(),
- * which any descriptor number suits.
+ * which any descriptor number suits. (Programs the window starts inherit
+ * the raised limit; they open few descriptors.)
  */
 void
 hs_server_reserve (HsServer *self, guint n_connections)

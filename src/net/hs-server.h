@@ -35,8 +35,8 @@ gboolean         hs_server_is_listening    (HsServer *self);
 /* The bound address, with the port the kernel chose when 0 was asked. */
 const HsAddress *hs_server_get_address     (HsServer *self);
 GSocket         *hs_server_get_socket      (HsServer *self);
-/* Makes room for @n_connections more descriptors while listening, before
- * a class arrives instead of while it does. */
+/* Makes room for the descriptors of @n_connections connections while
+ * listening, before a class arrives instead of while it does. */
 void             hs_server_reserve         (HsServer *self,
                                             guint     n_connections);
 
