@@ -600,6 +600,12 @@ test_server_many (void)
    * while the window is idle, before a class arrives. */
   lanes = HS_LANES (hs_window_get_lanes (window));
   wait_for (lanes_prepared, lanes, "the overview's pictures drawn ahead");
+  /* And again for a new look (presentation mode scales the lanes). */
+  hs_lanes_set_font_scale (lanes, 1.5);
+  g_assert_cmpuint (hs_lanes_get_n_sprites (lanes), ==, 0);
+  wait_for (lanes_prepared, lanes, "the overview's pictures drawn ahead at a new scale");
+  hs_lanes_set_font_scale (lanes, 1.0);
+  wait_for (lanes_prepared, lanes, "the overview's pictures drawn ahead again");
   g_array_set_size (log.work_us, 0);
   g_array_set_size (log.interval_us, 0);
   g_array_set_size (log.wait_us, 0);
