@@ -27,6 +27,24 @@ hs_fixture_frame_next (guint *drawn)
 }
 
 void
+hs_fixture_frames (guint n_frames, gboolean *yielded)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+  guint drawn = 0;
+
+  for (guint frame = 1; frame <= n_frames; frame++)
+    {
+      *yielded = FALSE;
+      hs_fixture_frame_next (&drawn);
+      while (drawn < frame)
+        {
+          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+          g_main_context_iteration (NULL, FALSE);
+        }
+    }
+}
+
+void
 hs_fixture_frames_while_busy (const guint *n_work, guint n_frames)
 {
   gint64 deadline = g_get_monotonic_time () + DEADLINE_US;

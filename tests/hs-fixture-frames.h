@@ -24,6 +24,11 @@ void hs_fixture_frames_while_busy (const guint *n_work,
 /* A frame drawn: tells the pace when the next is due, and asks for it
  * then (at GTK's priority); it adds one to @drawn when it comes. */
 void hs_fixture_frame_next        (guint       *drawn);
+/* @n_frames frames, one after the other, each asked for as
+ * hs_fixture_frame_next() does and waited for (within a generous
+ * deadline); *@yielded is set to FALSE as each is asked for. */
+void hs_fixture_frames            (guint        n_frames,
+                                   gboolean    *yielded);
 
 /* clang-format on */
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib-unix.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,6 +23,9 @@ typedef struct
 } Pair;
 
 static guint n_calls;
+/* Another source's dispatch ended for a frame; reads since, before it. */
+static gboolean yielded;
+static guint reads_after_yield;
 
 static gboolean
 ready_cb (gpointer data)
@@ -30,6 +34,8 @@ ready_cb (gpointer data)
   char buffer[64];
 
   n_calls++;
+  if (yielded)
+    reads_after_yield++;
   pair->n_ready++;
   if (pair->drain)
     while (recv (pair->fds[0], buffer, sizeof buffer, MSG_DONTWAIT) > 0)
@@ -183,6 +189,53 @@ test_paced (void)
   pair_close (&busy);
 }
 
+/* The listener, always ready while a class arrives, works until a frame is
+ * due; the reads' set comes later in the same turn of the main loop. */
+static gboolean
+until_due_cb (int fd, GIOCondition condition, gpointer data)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_US;
+
+  while (hs_pace_work ())
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+  yielded = TRUE;
+  return G_SOURCE_CONTINUE;
+}
+
+/* When another watched source's dispatch ended for a frame, the reads of
+ * the same turn wait for the frame too. */
+static void
+test_same_turn (void)
+{
+  Pair busy = { 0 };
+  int fds[2];
+  GSource *listener;
+
+  /* Made before the set, so dispatched before it in each turn. */
+  g_assert_no_errno (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds));
+  g_assert_cmpint (write (fds[1], "x", 1), ==, 1);
+  listener = g_unix_fd_source_new (fds[0], G_IO_IN);
+  g_source_set_callback (listener, G_SOURCE_FUNC (until_due_cb), NULL, NULL);
+  g_source_attach (listener, NULL);
+  hs_pace_watch (listener);
+
+  pair_open (&busy);
+  busy.drain = FALSE;
+  poke (&busy);
+  hs_pace_hold_frames ();
+  hs_fixture_frames (5, &yielded);
+  g_assert_cmpuint (reads_after_yield, ==, 0);
+  yielded = FALSE;
+
+  hs_pace_release_frames ();
+  pair_close (&busy);
+  hs_pace_unwatch (listener);
+  g_source_destroy (listener);
+  g_source_unref (listener);
+  close (fds[0]);
+  close (fds[1]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -191,6 +244,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/read-mux/ready-only", test_ready_only);
   g_test_add_func ("/net/read-mux/removed-and-reused", test_removed_and_reused);
   g_test_add_func ("/net/read-mux/paced", test_paced);
+  g_test_add_func ("/net/read-mux/same-turn", test_same_turn);
 
   return g_test_run ();
 }

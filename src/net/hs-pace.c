@@ -55,10 +55,10 @@ static struct
    * to run (the sources are below it): no frame is asked for. */
   gboolean asked;
   /* Turns of the main loop, counted while a window holds frames: a turn
-   * dispatches every source that was ready at its start at the priority
-   * it dispatches, so the other sources of the turn in which a dispatch
-   * ended for a frame come before the frame however it is due. They end
-   * at once too. */
+   * dispatches every source of the highest priority that was ready at its
+   * start, so the other sources of the turn in which a dispatch ended for
+   * a frame come before the frame however it is due. They end at once
+   * too. */
   GSource *turns;
   guint64 n_turns;
   guint64 asked_turn;
@@ -201,6 +201,17 @@ hs_pace_work (void)
   pace.asked_turn = pace.n_turns;
   pace.n_yields++;
   return FALSE;
+}
+
+/* For work of the network's that is not watched (a poll, a dump taken
+ * in): TRUE when it is to wait for a frame that is due. Asked only while
+ * the watched sources give way to frames, so that an idle window's timers
+ * leave the pace as it is (lowering the sources and arming its timer for
+ * nothing, and raising them again for a while after). */
+gboolean
+hs_pace_frame_due (void)
+{
+  return pace.lowered && !hs_pace_work ();
 }
 
 /* The priority for a source of the network's that is not watched (a

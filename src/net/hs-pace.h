@@ -25,6 +25,7 @@ G_BEGIN_DECLS
 void     hs_pace_watch          (GSource *source);
 void     hs_pace_unwatch        (GSource *source);
 gboolean hs_pace_work           (void);
+gboolean hs_pace_frame_due      (void);
 int      hs_pace_get_priority   (void);
 void     hs_pace_frame_done     (gint64   next_frame_us);
 void     hs_pace_hold_frames    (void);

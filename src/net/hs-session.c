@@ -626,7 +626,7 @@ apply_dump_slice (HsSession *self, GHashTable *fresh, gint64 now_us, gint64 budg
       update_item (self, fresh, self->dump_keys, row, owner_of_row (self, row), now_us);
       /* A frame falling due comes before the rest, too (src/net/hs-pace.c). */
       if ((self->dump_applied & 63) == 0 &&
-          (g_get_monotonic_time () - now_us > budget_us || !hs_pace_work ()))
+          (g_get_monotonic_time () - now_us > budget_us || hs_pace_frame_due ()))
         break;
     }
 
@@ -700,7 +700,7 @@ take_server_states (HsSession *self)
 {
   if (self->states_id != 0 || self->dumped == NULL)
     return;
-  if (!hs_pace_work ())
+  if (hs_pace_frame_due ())
     {
       self->states_id = g_idle_add_full (hs_pace_get_priority (), server_states_cb, self, NULL);
       return;
@@ -1004,10 +1004,8 @@ poll_cb (gpointer user_data)
   HsSession *self = HS_SESSION (user_data);
 
   self->poll_id = 0;
-  /* A frame is due: the poll comes after it. (Only asked while the
-   * network gives way to frames: an idle window's polls leave the pace
-   * alone.) */
-  if (hs_pace_is_yielding () && !hs_pace_work ())
+  /* A frame is due: the poll comes after it. */
+  if (hs_pace_frame_due ())
     {
       self->poll_id = g_timeout_add_full (hs_pace_get_priority (), 1, poll_cb, self, NULL);
       return G_SOURCE_REMOVE;
