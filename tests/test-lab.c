@@ -274,6 +274,25 @@ count_segments (HsTrace *trace, HsSide side, guint8 flags, guint32 rel_ack)
   return n;
 }
 
+/* Segments of @side with exactly @flags sent for the first time: the
+ * kernel sends a SYN again when its answer is a second late, as on a
+ * loaded machine, and the wire marks it a retransmission. */
+static guint
+count_first_sends (HsTrace *trace, HsSide side, guint8 flags)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < hs_trace_get_n_events (trace); i++)
+    {
+      const HsEvent *event = hs_trace_get_event (trace, i);
+
+      if (event->kind == HS_EVENT_SEGMENT && event->side == side && event->flags == flags &&
+          event->retransmission == 0)
+        n++;
+    }
+  return n;
+}
+
 static gboolean
 has_segments (gpointer data)
 {
@@ -693,7 +712,7 @@ test_lab_ipv6 (Fixture *f, gconstpointer data)
   connection = hs_trace_get_connection (f->trace, 1);
   g_assert_cmpuint (connection->client.family, ==, 6);
   g_assert_true (hs_address_equal (&connection->server, &f->server_addr));
-  g_assert_cmpuint (count_segments (f->trace, HS_SIDE_CLIENT, HS_TCP_SYN, 0), ==, 1);
+  g_assert_cmpuint (count_first_sends (f->trace, HS_SIDE_CLIENT, HS_TCP_SYN), ==, 1);
 }
 
 /* A fixed port: bound by the helper, refused when taken. */
