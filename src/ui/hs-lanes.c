@@ -651,8 +651,20 @@ schedule_prepare (HsLanes *self)
     self->prepare_idle = g_idle_add (prepare_cb, self);
 }
 
-/* The font changed (the system's, the style's, the text direction): the
- * texts, pictures and lanes made with the old one go. */
+/* The texts, pictures and lanes made with the old font go, and those of
+ * the new one are drawn ahead. */
+static void
+forget_font (HsLanes *self)
+{
+  g_hash_table_remove_all (self->layouts);
+  g_hash_table_remove_all (self->sprites);
+  g_hash_table_remove_all (self->pictures);
+  g_clear_pointer (&self->font, pango_font_description_free);
+  g_clear_pointer (&self->run, pango_item_free);
+  schedule_prepare (self);
+}
+
+/* The font changed (the system's, the style's, the text direction). */
 static void
 check_font (HsLanes *self)
 {
@@ -661,12 +673,7 @@ check_font (HsLanes *self)
   if (serial == self->context_serial)
     return;
   self->context_serial = serial;
-  g_hash_table_remove_all (self->layouts);
-  g_hash_table_remove_all (self->sprites);
-  g_hash_table_remove_all (self->pictures);
-  g_clear_pointer (&self->font, pango_font_description_free);
-  g_clear_pointer (&self->run, pango_item_free);
-  schedule_prepare (self);
+  forget_font (self);
 }
 
 /* A layout in the lanes' font (the widget's, a little smaller, scaled). */
@@ -1214,11 +1221,8 @@ hs_lanes_set_font_scale (HsLanes *self, double font_scale)
   if (self->font_scale == font_scale)
     return;
   self->font_scale = font_scale;
-  g_hash_table_remove_all (self->layouts);
-  g_hash_table_remove_all (self->sprites);
-  g_clear_pointer (&self->font, pango_font_description_free);
-  g_clear_pointer (&self->run, pango_item_free);
-  schedule_prepare (self);
+  /* (The lanes' pictures would not match the new scale anyway.) */
+  forget_font (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
